@@ -1,0 +1,51 @@
+// Bundles every entry point with esbuild: extension host, language server, CLI, engine workers, webview.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** Node bundles: vscode is provided by the host; onnxruntime-node carries native binaries and stays external. */
+const nodeEntries = [
+  { in: 'src/extension/main.ts', out: 'extension' },
+  { in: 'src/server/main.ts', out: 'server' },
+  { in: 'src/cli/main.ts', out: 'cli' },
+  { in: 'src/lutboost/worker.ts', out: 'kmeansWorker' },
+  { in: 'src/sim/exploreWorker.ts', out: 'exploreWorker' },
+].filter((e) => existsSync(path.join(root, e.in)));
+
+const webEntries = [{ in: 'webview/main.ts', out: 'webview' }].filter((e) => existsSync(path.join(root, e.in)));
+
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root };
+const contexts = [];
+if (nodeEntries.length) {
+  contexts.push(await esbuild.context({
+    ...common,
+    entryPoints: nodeEntries,
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'onnxruntime-node'],
+  }));
+}
+if (webEntries.length) {
+  contexts.push(await esbuild.context({
+    ...common,
+    entryPoints: webEntries,
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'text' },
+  }));
+}
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

@@ -1,0 +1,51 @@
+import type { LutboostStage, Metric, Precision } from '../dsl/config';
+
+/**
+ * `<name>.conversion.json` (schema: schemas/report.conversion.schema.json). Written by `lutdla convert`,
+ * rendered by the conversion panel. Fields may be added; existing ones keep their names and units.
+ */
+export interface ConversionReport {
+  kind: 'conversion';
+  version: 1;
+  model: string; // model name
+  source: string; // file name of the original model (no folder)
+  output: string; // file name of the LUT model (no folder)
+  config: { centroids: number; vector: number; metric: Metric; precision: Precision; stages: LutboostStage[]; seed: number };
+  accuracy: {
+    original: number | null; // top-1 fraction 0..1 (null without labels)
+    lut: number | null;
+    drop: number | null; // percentage points
+    agreement: number; // fraction of samples where both models pick the same class
+    samples: number;
+    labelled: boolean;
+  };
+  layers: ConversionLayer[];
+  kept: { name: string; op: string; reason: string }[];
+  totals: {
+    tableBytes: number;
+    weightBytes: number;
+    bitsPerActivation: number;
+    wallTimeS: number;
+    peakMemoryBytes: number;
+  };
+  /** Optional training curve of the finetune stage. */
+  training?: { epoch: number; loss: number; heldOutAgreement: number }[];
+}
+
+export interface ConversionLayer {
+  name: string;
+  op: string;
+  m: number;
+  k: number;
+  n: number;
+  centroids: number;
+  vector: number;
+  metric: Metric;
+  precision: Precision;
+  tableEntries: number;
+  tableBytes: number;
+  weightBytes: number;
+  relativeError: number; // final layer output error on held-out calibration rows, relative to output energy
+  /** What each stage did to the held-out relative error, and whether its result was kept. */
+  stages: { stage: LutboostStage; heldOutErrorBefore: number; heldOutErrorAfter: number; kept: boolean; timeS: number }[];
+}

@@ -1,0 +1,48 @@
+/**
+ * `<name>.simulation.json` (schema: schemas/report.simulation.schema.json). Written by `lutdla simulate`,
+ * rendered by the simulation panel. Fields may be added; existing ones keep their names and units.
+ */
+export interface SimulationTotals {
+  cycles: number;
+  latencyS: number;
+  energyJ: number;
+  powerW: number;
+  areaMM2: number;
+  areaBreakdownMM2: Record<string, number>; // by block: ccm, imm, fifo, sram, ...
+  energyBreakdownJ: Record<string, number>; // by component
+  gops: number; // equivalent ops (2*M*K*N) per second / 1e9
+  gopsPerW: number;
+  gopsPerMM2: number;
+}
+
+export interface SimulationLayer {
+  name: string;
+  op: string;
+  m: number;
+  k: number;
+  n: number;
+  centroids: number;
+  vector: number;
+  cycles: number;
+  ccmCycles: number;
+  immCycles: number;
+  dmaCycles: number;
+  stallCycles: number;
+  utilization: number; // 0..1, IMM lanes busy
+  dramBytes: number;
+  energyPJ: Record<string, number>; // by component
+}
+
+export interface SimulationReport {
+  kind: 'simulation';
+  version: 1;
+  model: string;
+  accelerator: string;
+  mode: 'fast' | 'reference';
+  config: Record<string, unknown>; // the accelerator and LUT settings used
+  layers: SimulationLayer[];
+  dense: { name: string; op: string; reason: string }[];
+  totals: SimulationTotals;
+  baselines: ({ name: string; description: string } & SimulationTotals)[];
+  ratios: { baseline: string; powerEfficiency: number; areaEfficiency: number }[];
+}

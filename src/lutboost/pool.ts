@@ -1,0 +1,118 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { Metric } from '../dsl/config';
+import type { Assigner } from './kmeans';
+import { inlineAssigner } from './kmeans';
+
+export interface AssignTask {
+  id: number;
+  metric: Metric;
+  points: SharedArrayBuffer;
+  centroids: SharedArrayBuffer;
+  idx: SharedArrayBuffer;
+  S: number;
+  n: number;
+  v: number;
+  c: number;
+  s0: number;
+  s1: number;
+}
+
+export interface AssignReply {
+  id: number;
+  sums: Float64Array;
+}
+
+/** A Float32Array over a SharedArrayBuffer (what the pool's workers can read without a copy). */
+export function sharedFloat32(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(length * 4));
+}
+
+/**
+ * Starts the worker script: next to the bundle (dist/kmeansWorker.js) when running bundled, or the .ts source
+ * through tsx's require hook (tests and benches run under tsx; `--import tsx` in execArgv does not reach a
+ * worker's entry module on Node 20).
+ */
+export function startWorker(bundleName: string, sourceFile: string): Worker {
+  const bundled = path.join(__dirname, bundleName);
+  if (!__filename.endsWith('.ts') && existsSync(bundled)) return new Worker(bundled);
+  const code = `const p = require.resolve('tsx/cjs/api', { paths: [${JSON.stringify(__dirname)}] });
+require(p).register();
+require(${JSON.stringify(path.join(__dirname, sourceFile))});`;
+  return new Worker(code, { eval: true });
+}
+
+/**
+ * Worker threads that run nearest-centroid assignment over ranges of subspaces, on all cores. Subspaces are
+ * handed out in chunks as workers free up. Results do not depend on which worker did what.
+ */
+export class AssignPool implements Assigner {
+  private readonly workers: Worker[] = [];
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (r: AssignReply) => void; reject: (e: Error) => void }>();
+  private failed: Error | undefined;
+
+  constructor(readonly size = Math.max(1, Math.min(os.cpus().length, 8))) {
+    for (let i = 0; i < size; i++) {
+      const w = startWorker('kmeansWorker.js', 'worker.ts');
+      w.on('message', (r: AssignReply) => {
+        const p = this.waiting.get(r.id);
+        this.waiting.delete(r.id);
+        // Idle workers must not keep the process alive; busy ones must.
+        if (!this.waiting.size) for (const x of this.workers) x.unref();
+        p?.resolve(r);
+      });
+      w.on('error', (e) => this.fail(e));
+      w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  private fail(e: Error): void {
+    this.failed = e;
+    for (const p of this.waiting.values()) p.reject(e);
+    this.waiting.clear();
+  }
+
+  private run(worker: Worker, task: Omit<AssignTask, 'id'>): Promise<AssignReply> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ ...task, id });
+    });
+  }
+
+  async assign(metric: Metric, points: Float32Array, S: number, n: number, v: number, centroids: Float32Array, c: number,
+    idx: Int32Array): Promise<Float64Array | undefined> {
+    if (!(points.buffer instanceof SharedArrayBuffer) || points.byteOffset !== 0 || S * n * v < 4096) {
+      return inlineAssigner.assign(metric, points, S, n, v, centroids, c, idx);
+    }
+    const cents = new SharedArrayBuffer(S * c * v * 4);
+    new Float32Array(cents).set(centroids.subarray(0, S * c * v));
+    const idxBuf = new SharedArrayBuffer(S * n * 4);
+    const sums = new Float64Array(S);
+    const chunk = Math.max(1, Math.ceil(S / (this.size * 4)));
+    let next = 0;
+    const loop = async (w: Worker): Promise<void> => {
+      while (next < S) {
+        const s0 = next;
+        const s1 = Math.min(S, s0 + chunk);
+        next = s1;
+        const r = await this.run(w, { metric, points: points.buffer as SharedArrayBuffer, centroids: cents, idx: idxBuf, S, n, v, c, s0, s1 });
+        sums.set(r.sums, s0);
+      }
+    };
+    await Promise.all(this.workers.map(loop));
+    idx.set(new Int32Array(idxBuf));
+    return sums;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+}

@@ -1,0 +1,9 @@
+/** Public API of the `.lutdla` language: loading configs, diagnostics, and the language service. */
+export type { ConfigDiagnostic, Severity } from './diagnostics';
+export { hasErrors, formatDiagnostic } from './diagnostics';
+export { loadConfigText, loadConfigFile, resolveConfigPath, emptyDocument, analyze, isText } from './load';
+export type { Analysis } from './load';
+export type { Position, Range } from './positions';
+export * from './config';
+// language service exports appended below
+

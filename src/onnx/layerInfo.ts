@@ -25,3 +25,33 @@ export interface DenseLayerInfo {
   k?: number;
   n?: number;
 }
+
+/**
+ * Metadata the conversion writes into a LUT model so analysis (and the simulator) can recognise its LUT layers:
+ * one model metadata entry per converted layer, key `lutdla.layer.<layer name>`, value a JSON object
+ * `{ "op", "m", "k", "n", "groups", "centroids", "vector", "metric", "precision" }` (extra fields are allowed
+ * and ignored here, e.g. the original node name or tensor names). Helper C: write these with formatLutMetadata.
+ */
+export const LUT_METADATA_PREFIX = 'lutdla.layer.';
+
+export function formatLutMetadata(info: GemmLayerInfo & { lut: NonNullable<GemmLayerInfo['lut']> }, extra: Record<string, unknown> = {}): { key: string; value: string } {
+  const { name, op, m, k, n, groups, lut } = info;
+  return { key: `${LUT_METADATA_PREFIX}${name}`, value: JSON.stringify({ ...extra, op, m, k, n, groups, ...lut }) };
+}
+
+/** Reads one `lutdla.layer.*` entry; undefined when the value is not a valid description. */
+export function parseLutMetadata(name: string, value: string): GemmLayerInfo | undefined {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(value) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined);
+  const op = v.op === 'Conv' || v.op === 'Gemm' || v.op === 'MatMul' ? v.op : undefined;
+  const [m, k, n, groups, centroids, vector] = [v.m, v.k, v.n, v.groups ?? 1, v.centroids, v.vector].map(num);
+  const metric = v.metric === 'l2' || v.metric === 'l1' || v.metric === 'chebyshev' ? v.metric : undefined;
+  const precision = v.precision === 'int4' || v.precision === 'int8' || v.precision === 'fp16' || v.precision === 'bf16' ? v.precision : undefined;
+  if (!op || m === undefined || !k || !n || !groups || !centroids || !vector || !metric || !precision) return undefined;
+  return { name, op, m, k, n, groups, lut: { centroids, vector, metric, precision } };
+}

@@ -104,6 +104,16 @@ export async function runJobRequest(services: Services, req: JobRequest, options
   if (!requireTrust()) return notRun('workspace not trusted');
   const anchor = req.config ?? req.model;
   const baseDir = baseDirFor(anchor);
+  if (req.config) {
+    const configPath = path.resolve(baseDir, req.config);
+    const errors = await configErrors(vscode.Uri.file(configPath));
+    if (errors > 0) {
+      const msg = `${path.basename(configPath)} has ${errors} error${errors > 1 ? 's' : ''}; fix ${errors > 1 ? 'them' : 'it'} before running ${req.command}.`;
+      void vscode.commands.executeCommand('workbench.actions.view.problems');
+      void vscode.window.showErrorMessage(`LUT-DLA: ${msg}`);
+      return notRun(msg);
+    }
+  }
   let spec: JobSpec;
   try {
     spec = resolveJob(req, baseDir, settings(anchor ? vscode.Uri.file(path.resolve(baseDir, anchor)) : undefined).outputFolder);
@@ -111,15 +121,6 @@ export async function runJobRequest(services: Services, req: JobRequest, options
     const msg = e instanceof JobRequestError ? e.message : (e as Error).message;
     void vscode.window.showErrorMessage(`LUT-DLA: ${msg}`);
     return notRun(msg);
-  }
-  if (spec.config) {
-    const errors = await configErrors(vscode.Uri.file(spec.config));
-    if (errors > 0) {
-      const msg = `${path.basename(spec.config)} has ${errors} error${errors > 1 ? 's' : ''}; fix ${errors > 1 ? 'them' : 'it'} before running ${spec.command}.`;
-      void vscode.commands.executeCommand('workbench.actions.view.problems');
-      void vscode.window.showErrorMessage(`LUT-DLA: ${msg}`);
-      return notRun(msg);
-    }
   }
   const confirmed = await confirmOutputs(spec, options.overwrite);
   if (!confirmed) return notRun('cancelled: outputs exist');

@@ -1,0 +1,142 @@
+/**
+ * The extension in a real VS Code, on the fixture workspace of test/vscode/fixtures/makeWorkspace.ts:
+ * activation, language server diagnostics and completion, the convert command (outputs and report panel),
+ * cancellation, a config with errors, and the task provider.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LutdlaApi } from '../../../src/extension/main';
+import type { JobResult } from '../../../src/extension/jobs/runJob';
+import { BROKEN_LINE, COMPLETION_POSITION } from '../fixtures/constants';
+import { record } from './index';
+
+const EXTENSION_ID = 'lutdla.lutdla-vscode';
+
+function workspaceDir(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test run opens the fixture workspace folder');
+  return folder.uri.fsPath;
+}
+
+const file = (name: string): string => path.join(workspaceDir(), name);
+
+/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function api(): Promise<LutdlaApi> {
+  const ext = vscode.extensions.getExtension<LutdlaApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is installed in the test host`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+function filesIn(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+}
+
+function reportTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && /lutdla/i.test(t.input.viewType));
+}
+
+describe('LUT-DLA extension', () => {
+  it('activates when a .lutdla file opens', async () => {
+    const ext = vscode.extensions.getExtension<LutdlaApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is installed in the test host`);
+    const doc = await vscode.workspace.openTextDocument(file('tiny.lutdla'));
+    assert.equal(doc.languageId, 'lutdla');
+    await vscode.window.showTextDocument(doc);
+    await until('activation', () => ext.isActive);
+    record({ type: 'log', message: `activation: activate() took ${ext.exports.activationMs.toFixed(1)} ms inside VS Code` });
+  });
+
+  it('shows a diagnostic for a config with an error', async () => {
+    await (await api()).languageServerReady();
+    const uri = vscode.Uri.file(file('broken.lutdla'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const errors = await until('an error diagnostic on broken.lutdla', () => {
+      const d = vscode.languages.getDiagnostics(uri).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
+      return d.length ? d : undefined;
+    });
+    assert.ok(errors.some((d) => d.range.start.line === BROKEN_LINE),
+      `an error on line ${BROKEN_LINE + 1}; got ${errors.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; ')}`);
+  });
+
+  it('completes a key valid at the cursor', async () => {
+    await (await api()).languageServerReady();
+    const uri = vscode.Uri.file(file('completion.lutdla'));
+    await vscode.workspace.openTextDocument(uri);
+    const pos = new vscode.Position(COMPLETION_POSITION.line, COMPLETION_POSITION.character);
+    const labels = await until('completion items', async () => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, pos);
+      const l = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      return l.length ? l : undefined;
+    });
+    assert.ok(labels.includes('vector'), `'vector' offered inside lut { }; got ${labels.join(', ')}`);
+    assert.ok(!labels.includes('centroids'), 'a key already present is not offered again');
+  });
+
+  it('does not run a config with errors, and shows why', async () => {
+    const result = await vscode.commands.executeCommand<JobResult>('lutdla.convert', { config: file('broken.lutdla') });
+    assert.equal(result.status, 'failed');
+    assert.match(result.error ?? '', /error/);
+    assert.equal(result.exitCode, null, 'the engine was not started');
+  });
+
+  it('converts a model: LUT model and report written, report panel opened', async () => {
+    await api();
+    const out = file('out-convert');
+    const result = await vscode.commands.executeCommand<JobResult>('lutdla.convert', {
+      model: file('tiny.onnx'), centroids: 4, vector: 2, metric: 'l2', precision: 'int8', out,
+    });
+    assert.equal(result.status, 'ok', `conversion failed: ${result.error}`);
+    assert.ok(fs.existsSync(path.join(out, 'tiny.lut.onnx')), `tiny.lut.onnx written; ${out} holds ${filesIn(out).join(', ')}`);
+    const reportPath = path.join(out, 'tiny.conversion.json');
+    assert.ok(fs.existsSync(reportPath), 'tiny.conversion.json written');
+    const report = JSON.parse(fs.readFileSync(reportPath, 'utf8')) as { kind: string };
+    assert.equal(report.kind, 'conversion');
+    await until('the conversion report panel', () => reportTabs().length > 0, 20_000);
+  });
+
+  it('leaves no output when a conversion is cancelled', async () => {
+    const lutdla = await api();
+    const out = file('out-cancelled');
+    let cancelled = false;
+    const sub = lutdla.onJobNotice((n) => {
+      // Cancel once the engine is really working (its first progress event), not before it started.
+      if (!cancelled && n.event.type === 'progress') {
+        cancelled = true;
+        void vscode.commands.executeCommand('lutdla.cancelJobs');
+      }
+    });
+    try {
+      const result = await vscode.commands.executeCommand<JobResult>('lutdla.convert', {
+        model: file('medium.onnx'), centroids: 16, vector: 2, out, openReport: false,
+      });
+      assert.ok(cancelled, 'the engine reported progress before finishing');
+      assert.equal(result.status, 'cancelled', `expected a cancelled job, got ${result.status} ${result.error ?? ''}`);
+      assert.deepEqual(filesIn(out), [], 'nothing written, not even temporary files');
+      assert.equal(lutdla.runningJobs(), 0);
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  it('provides lutdla tasks for the workspace configs', async () => {
+    await api();
+    const tasks = await vscode.tasks.fetchTasks({ type: 'lutdla' });
+    const commands = tasks.map((t) => `${t.definition.command} ${t.definition.config ?? ''} ${t.definition.modelName ?? ''}`.trim());
+    for (const expected of ['convert tiny.lutdla tiny', 'simulate tiny.lutdla tiny', 'explore tiny.lutdla']) {
+      assert.ok(commands.includes(expected), `task '${expected}' listed; got ${commands.join('; ')}`);
+    }
+    assert.ok(tasks.every((t) => t.source === 'lutdla' && t.execution instanceof vscode.CustomExecution));
+  });
+});

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cliArgs, expectedOutputs, outputBaseName, reportFile } from '../../src/extension/jobs/jobSpec';
+import { JobRequestError, resolveJob } from '../../src/extension/jobs/resolveJob';
+import { scanConfig } from '../../src/extension/configScan';
+
+const CONFIG = `# comment with model "fake" {
+lut { centroids = 16 }
+accelerator "edge" { clock = 500MHz  ccm { units = 4 } }
+model "mnist" {
+  onnx = "models/mnist.onnx"   # the model
+  calibration = "data/cal.npz"
+  layer "conv*" { vector = 8 }
+}
+model other { onnx = 'b.onnx' }
+explore { vary lut.centroids = [8, 16] }
+`;
+
+test('scanConfig finds top-level blocks, names, onnx paths and data keys', () => {
+  const blocks = scanConfig(CONFIG);
+  assert.deepEqual(blocks.map((b) => [b.kind, b.name, b.line]), [
+    ['accelerator', 'edge', 2], ['model', 'mnist', 3], ['model', 'other', 8], ['explore', undefined, 9],
+  ]);
+  assert.equal(blocks[1].onnx, 'models/mnist.onnx');
+  assert.equal(blocks[1].calibration, true);
+  assert.equal(blocks[1].evaluation, undefined);
+  assert.equal(blocks[2].onnx, 'b.onnx');
+});
+
+test('scanConfig survives broken text', () => {
+  for (const text of ['model "x" {', '}}}} model', 'model "unterminated {\n onnx = "a', '/* open comment model "a" {']) {
+    assert.doesNotThrow(() => scanConfig(text));
+  }
+});
+
+test('convert with settings: arguments and output names', () => {
+  const spec = resolveJob({ command: 'convert', model: 'nets/a.onnx', centroids: 8, vector: '4', metric: 'l1' }, '/ws', '');
+  assert.deepEqual(cliArgs(spec), ['convert', '/ws/nets/a.onnx', '--out', '/ws/nets', '--centroids', '8', '--vector', '4', '--metric', 'l1']);
+  assert.deepEqual(expectedOutputs(spec), ['/ws/nets/a.lut.onnx', '/ws/nets/a.conversion.json']);
+});
+
+test('convert from a config takes the model block, its onnx and the output folder setting', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lutdla-spec-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'c.lutdla'), CONFIG);
+    const spec = resolveJob({ command: 'convert', config: 'c.lutdla', modelName: 'mnist' }, dir, 'lut-out');
+    assert.equal(spec.command, 'convert');
+    assert.equal(spec.command === 'convert' && spec.model, path.join(dir, 'models', 'mnist.onnx'));
+    assert.equal(spec.out, path.join(dir, 'models', 'lut-out'));
+    assert.equal(outputBaseName(spec), 'mnist');
+    assert.deepEqual(cliArgs(spec).slice(0, 6), ['convert', path.join(dir, 'models', 'mnist.onnx'), '--config', path.join(dir, 'c.lutdla'), '--model', 'mnist']);
+    assert.throws(() => resolveJob({ command: 'convert', config: 'c.lutdla', modelName: 'nope' }, dir, ''), /no model "nope"/);
+    const explore = resolveJob({ command: 'explore', config: '${workspaceFolder}/c.lutdla' }, dir, '');
+    assert.deepEqual(cliArgs(explore), ['explore', path.join(dir, 'c.lutdla'), '--out', dir]);
+    assert.deepEqual(expectedOutputs(explore), [path.join(dir, 'c.exploration.json')]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad requests are clear errors', () => {
+  assert.throws(() => resolveJob({ command: 'convert' }, '/ws', ''), JobRequestError);
+  assert.throws(() => resolveJob({ command: 'convert', model: 'a.onnx', centroids: 'lots' }, '/ws', ''), /centroids must be a positive whole number/);
+  assert.throws(() => resolveJob({ command: 'convert', model: 'a.onnx', metric: 'cosine' }, '/ws', ''), /metric must be one of l2, l1, chebyshev/);
+  assert.throws(() => resolveJob({ command: 'bogus' as 'convert' }, '/ws', ''), /command must be one of/);
+  assert.throws(() => resolveJob({ command: 'explore' }, '/ws', ''), /explore needs a config/);
+});
+
+test('reportFile picks the report among result files', () => {
+  assert.equal(reportFile(['/a/x.lut.onnx', '/a/x.conversion.json']), '/a/x.conversion.json');
+  assert.equal(reportFile(['/a/x.lut.onnx']), undefined);
+});

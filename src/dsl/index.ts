@@ -7,3 +7,6 @@ export type { Position, Range } from './positions';
 export * from './config';
 // language service exports appended below
 
+export { LanguageService } from './service/languageService';
+export type * from './service/types';
+export { formatText } from './service/format';

@@ -95,7 +95,7 @@ describe('LUT-DLA extension', () => {
     await api();
     const out = file('out-convert');
     const result = await vscode.commands.executeCommand<JobResult>('lutdla.convert', {
-      model: file('tiny.onnx'), centroids: 4, vector: 2, metric: 'l2', precision: 'int8', out,
+      model: file('tiny.onnx'), calibration: file('tiny.npy'), centroids: 4, vector: 2, metric: 'l2', precision: 'int8', out,
     });
     assert.equal(result.status, 'ok', `conversion failed: ${result.error}`);
     assert.ok(fs.existsSync(path.join(out, 'tiny.lut.onnx')), `tiny.lut.onnx written; ${out} holds ${filesIn(out).join(', ')}`);
@@ -119,7 +119,7 @@ describe('LUT-DLA extension', () => {
     });
     try {
       const result = await vscode.commands.executeCommand<JobResult>('lutdla.convert', {
-        model: file('medium.onnx'), centroids: 16, vector: 2, out, openReport: false,
+        model: file('medium.onnx'), calibration: file('medium.npy'), centroids: 16, vector: 2, out, openReport: false,
       });
       assert.ok(cancelled, 'the engine reported progress before finishing');
       assert.equal(result.status, 'cancelled', `expected a cancelled job, got ${result.status} ${result.error ?? ''}`);
@@ -138,5 +138,27 @@ describe('LUT-DLA extension', () => {
       assert.ok(commands.includes(expected), `task '${expected}' listed; got ${commands.join('; ')}`);
     }
     assert.ok(tasks.every((t) => t.source === 'lutdla' && t.execution instanceof vscode.CustomExecution));
+  });
+
+  it('runs a lutdla task in the terminal: exit code 0 and the outputs written', async () => {
+    await api();
+    const tasks = await vscode.tasks.fetchTasks({ type: 'lutdla' });
+    const task = tasks.find((t) => t.definition.command === 'convert' && t.definition.config === 'tiny.lutdla');
+    assert.ok(task, 'the convert task of tiny.lutdla');
+    const exitCode = new Promise<number | undefined>((resolve) => {
+      const subs = [
+        vscode.tasks.onDidEndTaskProcess((e) => {
+          if (e.execution.task.definition.command === 'convert') {
+            subs.forEach((s) => s.dispose());
+            resolve(e.exitCode);
+          }
+        }),
+      ];
+    });
+    await vscode.tasks.executeTask(task);
+    const code = await Promise.race([exitCode, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 90_000))]);
+    assert.equal(code, 0, `the task ended with ${code}`);
+    assert.ok(fs.existsSync(file('tiny.lut.onnx')), `tiny.lut.onnx written next to the model; folder holds ${filesIn(workspaceDir()).join(', ')}`);
+    assert.ok(fs.existsSync(file('tiny.conversion.json')));
   });
 });

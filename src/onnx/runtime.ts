@@ -36,7 +36,10 @@ function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   // onnxruntime prefixes messages with "[ONNXRuntimeError] : 10 : INVALID_GRAPH : Load model from ... failed:"
   const line = m.split('\n').find((l) => l.trim()) ?? m;
-  return line.replace(/^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*/, '').trim();
+  return line
+    .replace(/^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*/, '')
+    .replace(/\/onnxruntime_src\/\S+:\d+ [^(]*\(.*?\)(?= [a-zA-Z])/g, '') // C++ source location and signature
+    .trim();
 }
 
 /** Creates an onnxruntime session from a model or its bytes. */
@@ -48,7 +51,8 @@ export async function createSession(model: ModelProto | Uint8Array, opts: Sessio
       intraOpNumThreads: opts.threads ?? 1,
       interOpNumThreads: 1,
       graphOptimizationLevel: opts.optimization ?? 'all',
-      logSeverityLevel: 3,
+      // errors come back as exceptions; onnxruntime's own log would only repeat them on stderr
+      logSeverityLevel: 4,
     });
   } catch (e) {
     throw new OrtLoadError(label, firstLine(e));
@@ -71,11 +75,20 @@ export async function run(
   outputs?: readonly string[],
   label = 'model',
 ): Promise<Record<string, TypedTensor>> {
+  // onnxruntime-node 1.30 aborts the whole process (out of memory in its N-API layer) when it returns a 4-bit
+  // tensor, so such outputs are refused before running.
+  const wanted = new Set(outputs ?? session.outputNames);
+  for (const m of session.outputMetadata) {
+    if (wanted.has(m.name) && m.isTensor && (m.type === 'int4' || m.type === 'uint4')) {
+      throw new OrtRunError(label, `output '${m.name}' is ${m.type}, which onnxruntime-node cannot return`);
+    }
+  }
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = v instanceof ort.Tensor ? (v as ort.Tensor) : toOrtTensor(v as TypedTensor);
   let res: ort.InferenceSession.ReturnType;
   try {
-    res = outputs ? await session.run(ortFeeds, outputs as string[]) : await session.run(ortFeeds);
+    const options: ort.InferenceSession.RunOptions = { logSeverityLevel: 4 };
+    res = outputs ? await session.run(ortFeeds, outputs as string[], options) : await session.run(ortFeeds, options);
   } catch (e) {
     throw new OrtRunError(label, firstLine(e));
   }

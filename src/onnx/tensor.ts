@@ -292,8 +292,9 @@ export function tensorToTyped(t: TensorProto, where?: string): TypedTensor {
     switch (type) {
       case 'float32': return { type, data: fromRaw(raw, Float32Array), dims };
       case 'float64': return { type, data: fromRaw(raw, Float64Array), dims };
-      case 'int8': case 'int4': return { type, data: new Int8Array(fromRaw(raw, Uint8Array).buffer), dims };
-      case 'uint8': case 'bool': case 'uint4': return { type, data: fromRaw(raw, Uint8Array), dims };
+      case 'int8': return { type, data: new Int8Array(fromRaw(raw, Uint8Array).buffer), dims };
+      // 4-bit types stay packed two per byte, as onnxruntime-node takes them
+      case 'uint8': case 'bool': case 'uint4': case 'int4': return { type, data: fromRaw(raw, Uint8Array), dims };
       case 'int16': return { type, data: fromRaw(raw, Int16Array), dims };
       case 'uint16': case 'float16': return { type, data: fromRaw(raw, Uint16Array), dims };
       case 'int32': return { type, data: fromRaw(raw, Int32Array), dims };
@@ -310,8 +311,7 @@ export function tensorToTyped(t: TensorProto, where?: string): TypedTensor {
     case 'uint64': return { type, data: BigUint64Array.from(t.uint64Data, (v) => BigInt.asUintN(64, BigInt(v))), dims };
     case 'uint32': return { type, data: Uint32Array.from(t.uint64Data, Number), dims };
     case 'int8': return { type, data: Int8Array.from(t.int32Data), dims };
-    case 'int4': return { type, data: Int8Array.from(t.int32Data), dims };
-    case 'uint8': case 'bool': case 'uint4': return { type, data: Uint8Array.from(t.int32Data), dims };
+    case 'uint8': case 'bool': case 'uint4': case 'int4': return { type, data: Uint8Array.from(t.int32Data), dims };
     case 'int16': return { type, data: Int16Array.from(t.int32Data), dims };
     case 'uint16': case 'float16': return { type, data: Uint16Array.from(t.int32Data), dims };
     case 'int32': return { type, data: Int32Array.from(t.int32Data), dims };

@@ -43,6 +43,9 @@ if (webEntries.length) {
     loader: { '.css': 'text' },
   }));
 }
+// The report panels' stylesheet ships as its own file (dist/webview.css): the panel CSP allows styles only from the extension.
+const cssEntries = [{ in: 'webview/styles.css', out: 'webview' }].filter((e) => existsSync(path.join(root, e.in)));
+if (cssEntries.length) contexts.push(await esbuild.context({ ...common, entryPoints: cssEntries, outdir: 'dist', loader: { '.css': 'css' } }));
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {

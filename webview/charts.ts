@@ -1,0 +1,128 @@
+import {
+  ArcElement,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  DoughnutController,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  ScatterController,
+  Title,
+  Tooltip,
+  type ChartConfiguration,
+  type ChartType,
+  type Plugin,
+} from 'chart.js';
+import { readPalette, type Palette } from './theme';
+
+/**
+ * Chart.js set-up for a strict CSP: chart.js 4 injects no stylesheet and sets only CSSOM properties on the
+ * canvas, which a CSP without 'unsafe-inline' allows. Animations are off: charts are read, exported as PNG
+ * and tested, so they should be drawn completely on the first frame.
+ */
+Chart.register(
+  ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController,
+  LineElement, LogarithmicScale, PointElement, ScatterController, Title, Tooltip,
+);
+Chart.defaults.animation = false;
+Chart.defaults.responsive = true;
+Chart.defaults.maintainAspectRatio = false;
+Chart.defaults.plugins.legend.labels.boxWidth = 12;
+
+/** Fills the canvas with the editor background, so exported PNGs are readable outside the editor. */
+const background: Plugin = {
+  id: 'lutdlaBackground',
+  beforeDraw(chart) {
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.globalCompositeOperation = 'destination-over';
+    ctx.fillStyle = currentPalette.background;
+    ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+Chart.register(background);
+
+let currentPalette: Palette = { foreground: '#ccc', muted: '#999', grid: '#444', background: '#1e1e1e', series: ['#3794ff'], highlight: '#007fd4', font: 'sans-serif', fontSize: 13 };
+
+/** A chart and the function that (re)applies theme colours to its config. */
+interface Themed {
+  chart: Chart;
+  recolor: (chart: Chart, p: Palette) => void;
+}
+const charts: Themed[] = [];
+
+function applyDefaults(p: Palette): void {
+  Chart.defaults.color = p.foreground;
+  Chart.defaults.borderColor = p.grid;
+  Chart.defaults.font.family = p.font;
+  Chart.defaults.font.size = p.fontSize;
+}
+
+export function palette(): Palette {
+  return currentPalette;
+}
+
+/** Scale colours are not taken from defaults once a chart exists; set them on every chart's scales. */
+function recolorScales(chart: Chart, p: Palette): void {
+  const scales = chart.options.scales ?? {};
+  for (const s of Object.values(scales)) {
+    if (!s) continue;
+    if (s.ticks) s.ticks.color = p.foreground;
+    if ('grid' in s && s.grid) s.grid.color = p.grid;
+    if ('title' in s && s.title) s.title.color = p.foreground;
+    if ('border' in s && s.border) s.border.color = p.grid;
+  }
+  const plugins = chart.options.plugins;
+  if (plugins?.legend?.labels) plugins.legend.labels.color = p.foreground;
+  if (plugins?.title) plugins.title.color = p.foreground;
+}
+
+export function makeChart<T extends ChartType>(
+  canvas: HTMLCanvasElement,
+  config: ChartConfiguration<T>,
+  recolor: (chart: Chart<T>, p: Palette) => void,
+): Chart<T> {
+  const chart = new Chart(canvas, config);
+  const entry: Themed = {
+    chart: chart as unknown as Chart,
+    recolor: (c, p) => {
+      recolorScales(c, p);
+      recolor(c as unknown as Chart<T>, p);
+    },
+  };
+  entry.recolor(entry.chart, currentPalette);
+  chart.update('none');
+  charts.push(entry);
+  return chart;
+}
+
+export function destroyCharts(): void {
+  for (const c of charts.splice(0)) c.chart.destroy();
+}
+
+/** Re-reads the theme and repaints every chart with it. */
+export function retheme(): void {
+  currentPalette = readPalette();
+  applyDefaults(currentPalette);
+  for (const c of charts) {
+    c.recolor(c.chart, currentPalette);
+    c.chart.update('none');
+  }
+}
+
+export function initTheme(): void {
+  currentPalette = readPalette();
+  applyDefaults(currentPalette);
+}
+
+export function seriesColor(p: Palette, i: number): string {
+  return p.series[i % p.series.length];
+}
+
+export { Chart };

@@ -31,6 +31,17 @@ export interface SimulationLayer {
   utilization: number; // 0..1, IMM lanes busy
   dramBytes: number;
   energyPJ: Record<string, number>; // by component
+  groups?: number; // the layer is `groups` GEMMs of m x k x n
+  metric?: string;
+  precision?: string;
+  ops?: number; // equivalent operations, 2*m*k*n*groups
+  /** Lower bounds the cycles respect: IMM lookups over all lanes, and the layer's minimum DRAM traffic at full bandwidth. */
+  computeBoundCycles?: number;
+  dramBoundCycles?: number;
+  /** The tiling the layer ran with. */
+  tiling?: { mTile: number; nTile: number; subspacesPerStep: number; channels: number; mTiles: number; nTiles: number; steps: number };
+  /** Reference mode only: what the cycle stepping saw inside. */
+  detail?: Record<string, number>;
 }
 
 export interface SimulationReport {
@@ -45,4 +56,9 @@ export interface SimulationReport {
   totals: SimulationTotals;
   baselines: ({ name: string; description: string } & SimulationTotals)[];
   ratios: { baseline: string; powerEfficiency: number; areaEfficiency: number }[];
+  /** Added fields: the technology node used, the hardware sizing, and notes (dense layers not accelerated, extrapolated tables...). */
+  technology?: { nm: number; source: string; extrapolated: boolean };
+  ops?: number;
+  notes?: string[];
+  wallTimeS?: number;
 }

@@ -106,7 +106,8 @@ export class GraphBuilder {
   readonly opsets: OperatorSetIdProto[];
   readonly functions: FunctionProto[] = [];
   readonly metadata: { key: string; value: string }[] = [];
-  private readonly names = new Set<string>();
+  private readonly names = new Set<string>(); // tensor names
+  private readonly nodeNames = new Set<string>(); // ONNX keeps node names in their own namespace
   private counter = 0;
 
   constructor(name = 'graph', readonly opset = 17) {
@@ -127,22 +128,24 @@ export class GraphBuilder {
     for (const t of g.initializer) if (t.name) b.names.add(t.name);
     for (const n of g.node) {
       for (const o of n.output) b.names.add(o);
-      if (n.name) b.names.add(n.name);
+      if (n.name) b.nodeNames.add(n.name);
     }
     return b;
   }
 
-  /** A name not used yet in this graph, derived from `prefix`. */
-  unique(prefix: string): string {
+  /** A tensor (or, with `node`, node) name not used yet in this graph, derived from `prefix`. */
+  unique(prefix: string, node = false): string {
+    const set = node ? this.nodeNames : this.names;
     let name = prefix;
-    while (this.names.has(name)) name = `${prefix}_${++this.counter}`;
-    this.names.add(name);
+    while (set.has(name)) name = `${prefix}_${++this.counter}`;
+    set.add(name);
     return name;
   }
 
   private claim(name: string, what: string): string {
-    if (this.names.has(name)) throw new OnnxFormatError(`${what} name '${name}' is already used in graph '${this.graph.name}'`);
-    this.names.add(name);
+    const set = what === 'node' ? this.nodeNames : this.names;
+    if (set.has(name)) throw new OnnxFormatError(`${what} name '${name}' is already used in graph '${this.graph.name}'`);
+    set.add(name);
     return name;
   }
 
@@ -172,7 +175,7 @@ export class GraphBuilder {
   /** Appends a node; outputs must be fresh names. Returns the node (its outputs are node.output). */
   addNode(opType: string, inputs: readonly string[], outputs: readonly string[], attributes: readonly AttributeProto[] = [], name?: string, domain?: string): NodeProto {
     for (const o of outputs) if (o) this.claim(o, 'tensor');
-    const n = makeNode(opType, inputs, outputs, attributes, name === undefined ? this.unique(opType.toLowerCase()) : this.claim(name, 'node'), domain);
+    const n = makeNode(opType, inputs, outputs, attributes, name === undefined ? this.unique(opType.toLowerCase(), true) : this.claim(name, 'node'), domain);
     this.graph.node.push(n);
     return n;
   }

@@ -56,7 +56,7 @@ export async function kmeans(points: Float32Array, S: number, n: number, v: numb
   const cents = new Float32Array(S * c * v);
   for (let s = 0; s < S; s++) {
     seedPlusPlus(metric, points.subarray(s * n * v, (s + 1) * n * v), n, v, c, opts.rngFor(s), cents.subarray(s * c * v, (s + 1) * c * v),
-      opts.seedingSample ?? 8192);
+      opts.seedingSample ?? 4096);
   }
   const idx = new Int32Array(S * n);
   const prev = new Int32Array(S * n).fill(-1);
@@ -66,11 +66,13 @@ export async function kmeans(points: Float32Array, S: number, n: number, v: numb
   let it = 0;
   for (; it <= opts.iterations; it++) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
-    const sums = (await assigner.assign(metric, points, S, n, v, cents, c, idx)) ?? objective(metric, points, S, n, v, cents, c, idx);
+    // Without distance sums (the onnxruntime L2 path) the last centroids are returned: Lloyd's L2 update never
+    // raises the sum of squared distances, so they are the best seen.
+    const sums = await assigner.assign(metric, points, S, n, v, cents, c, idx);
     let allConverged = true;
     for (let s = 0; s < S; s++) {
-      if (sums[s] < bestObj[s]) {
-        bestObj[s] = sums[s];
+      if (!sums || sums[s] < bestObj[s]) {
+        if (sums) bestObj[s] = sums[s];
         best.set(cents.subarray(s * c * v, (s + 1) * c * v), s * c * v);
       }
       if (!converged[s]) {
@@ -87,8 +89,9 @@ export async function kmeans(points: Float32Array, S: number, n: number, v: numb
       update(metric, points.subarray(s * n * v, (s + 1) * n * v), n, v, c, idx.subarray(s * n, (s + 1) * n), cents.subarray(s * c * v, (s + 1) * c * v));
     }
   }
+  const finalObj = bestObj[0] === Infinity ? objective(metric, points, S, n, v, best, c, idx) : bestObj;
   const meanDistance = new Float64Array(S);
-  for (let s = 0; s < S; s++) meanDistance[s] = bestObj[s] / Math.max(1, n);
+  for (let s = 0; s < S; s++) meanDistance[s] = finalObj[s] / Math.max(1, n);
   return { centroids: best, iterations: it, meanDistance };
 }
 
@@ -111,9 +114,18 @@ export function seedPlusPlus(metric: Metric, pts: Float32Array, n: number, v: nu
   if (m === 0) return;
   const trials = 2 + Math.floor(Math.log(c));
   const weight = (e: number): number => (metric === 'l2' ? e : e * e);
+  const dist = (i: number, j: number): number => {
+    let acc = 0;
+    const a = i * v;
+    const b = j * v;
+    if (metric === 'l2') for (let t = 0; t < v; t++) { const e = pts[a + t] - pts[b + t]; acc += e * e; }
+    else if (metric === 'l1') for (let t = 0; t < v; t++) acc += Math.abs(pts[a + t] - pts[b + t]);
+    else for (let t = 0; t < v; t++) { const e = Math.abs(pts[a + t] - pts[b + t]); if (e > acc) acc = e; }
+    return acc;
+  };
   const d = new Float64Array(m);
   let chosen = rng.int(m);
-  for (let i = 0; i < m; i++) d[i] = weight(distance(metric, pts, i * v, pts, chosen * v, v));
+  for (let i = 0; i < m; i++) d[i] = weight(dist(i, chosen));
   for (let t = 0; t < v; t++) out[t] = pts[chosen * v + t];
   const cand = new Float64Array(m);
   const bestD = new Float64Array(m);
@@ -135,7 +147,7 @@ export function seedPlusPlus(metric: Metric, pts: Float32Array, n: number, v: nu
       }
       let pot = 0;
       for (let i = 0; i < m; i++) {
-        const w = Math.min(d[i], weight(distance(metric, pts, i * v, pts, pick * v, v)));
+        const w = Math.min(d[i], weight(dist(i, pick)));
         cand[i] = w;
         pot += w;
       }

@@ -4,7 +4,7 @@ import type { Metric } from '../dsl/config';
 import { writeModel } from '../onnx/model';
 import { DataType } from '../onnx/types';
 import type { Assigner } from './kmeans';
-import { makeNode, makeValueInfo } from './onnxNodes';
+import { attr, makeNode, makeValueInfo } from '../onnx/builder';
 
 /**
  * L2 nearest-centroid assignment as an onnxruntime graph: ArgMin(X . (-2 C^T) + ||c||^2) over a batch of
@@ -21,10 +21,10 @@ export class OrtL2Assigner implements Assigner {
       const graph = {
         name: 'lutdla_assign_l2',
         node: [
-          makeNode('MatMul', ['X', 'M'], ['xm'], 'dot'),
-          makeNode('Add', ['xm', 'CN'], ['d'], 'dist'),
-          makeNode('ArgMin', ['d'], ['i64'], 'argmin', { axis: 2, keepdims: 0 }),
-          makeNode('Cast', ['i64'], ['idx'], 'cast', { to: DataType.INT32 }),
+          makeNode('MatMul', ['X', 'M'], ['xm'], [], 'dot'),
+          makeNode('Add', ['xm', 'CN'], ['d'], [], 'dist'),
+          makeNode('ArgMin', ['d'], ['i64'], [attr.int('axis', 2), attr.int('keepdims', 0)], 'argmin'),
+          makeNode('Cast', ['i64'], ['idx'], [attr.int('to', DataType.INT32)], 'cast'),
         ],
         initializer: [],
         sparseInitializer: [],

@@ -27,6 +27,8 @@ export interface ConversionReport {
     bitsPerActivation: number;
     wallTimeS: number;
     peakMemoryBytes: number;
+    int8WeightBytes?: number; // the converted layers' weights at 1 byte per value, the paper's comparison point
+    layers?: number; // converted layers
   };
   /** Optional training curve of the finetune stage. */
   training?: { epoch: number; loss: number; heldOutAgreement: number }[];
@@ -47,5 +49,10 @@ export interface ConversionLayer {
   weightBytes: number;
   relativeError: number; // final layer output error on held-out calibration rows, relative to output energy
   /** What each stage did to the held-out relative error, and whether its result was kept. */
-  stages: { stage: LutboostStage; heldOutErrorBefore: number; heldOutErrorAfter: number; kept: boolean; timeS: number }[];
+  stages: { stage: LutboostStage; heldOutErrorBefore: number; heldOutErrorAfter: number; kept: boolean; timeS: number; detail?: string }[];
+  groups?: number; // Conv groups: the layer is `groups` GEMMs of m x k x n, each with its own codebooks and tables
+  calibrationRows?: number; // sampled rows the stages were fitted on (per group)
+  heldOutRows?: number; // rows held out to judge the stages (per group)
+  paddedK?: number; // k rounded up to a multiple of `vector` (zero-padded)
+  timeS?: number; // wall time of the layer: input collection and all stages
 }

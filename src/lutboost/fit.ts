@@ -1,0 +1,135 @@
+import type { LutboostStage, Metric, Precision } from '../dsl/config';
+import type { Assigner } from './kmeans';
+import { kmeans } from './kmeans';
+import { encodeSub, lookup, relativeError, subspaces, tablesFromCentroids, toSubvectors, type LutGemm } from './lutGemm';
+import { Rng } from './prng';
+import { quantizeTables } from './quantize';
+import { refineCentroids } from './refine';
+import { fitTables } from './tables';
+import { sharedFloat32 } from './pool';
+
+/** What each stage did to one GEMM's held-out error (the report's per-layer `stages`). */
+export interface StageRecord {
+  stage: LutboostStage;
+  heldOutErrorBefore: number;
+  heldOutErrorAfter: number;
+  kept: boolean;
+  timeS: number;
+  detail?: string;
+}
+
+/** Calibration rows of one GEMM (one group of a layer): inputs X [M x k] and target outputs Y [M x n]. */
+export interface GemmData {
+  k: number;
+  n: number;
+  W: Float32Array; // [k x n]
+  bias?: Float32Array; // [n]
+  X: Float32Array;
+  Y: Float32Array;
+  M: number;
+  Xheld: Float32Array;
+  Yheld: Float32Array;
+  Mh: number;
+}
+
+export interface FitSettings {
+  c: number;
+  v: number;
+  metric: Metric;
+  precision: Precision;
+  stages: readonly LutboostStage[];
+  iterations: number;
+  seed: number;
+  /** Labels that make this GEMM's random streams independent of the others (layer index, group). */
+  streams: number[];
+  assigner?: Assigner;
+  signal?: AbortSignal;
+  /** Rows the centroids stage trains on at most (its steps cost M * k * n each). */
+  refineRows?: number;
+}
+
+export interface FitResult {
+  lut: LutGemm;
+  stages: StageRecord[];
+  relativeError: number; // final, on held-out rows
+}
+
+const now = (): number => performance.now() / 1000;
+
+function biasOnlyError(d: GemmData): number {
+  const out = new Float32Array(d.Mh * d.n);
+  if (d.bias) for (let m = 0; m < d.Mh; m++) out.set(d.bias, m * d.n);
+  return relativeError(d.Yheld, out);
+}
+
+/** Runs the enabled stages on one GEMM, in the order kmeans -> centroids -> tables -> quantize. */
+export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> {
+  const { c, v, metric } = st;
+  const S = subspaces(d.k, v);
+  const records: StageRecord[] = [];
+  const enabled = new Set(st.stages);
+  const heldSub = toSubvectors(d.Xheld, d.Mh, d.k, v);
+
+  // kmeans: the codebooks (without the stage: k-means++ seeding only).
+  let t0 = now();
+  const sub = toSubvectors(d.X, d.M, d.k, v, sharedFloat32(S * d.M * v));
+  const km = await kmeans(sub, S, d.M, v, {
+    metric, c,
+    iterations: enabled.has('kmeans') ? st.iterations : 0,
+    rngFor: (s) => Rng.derive(st.seed, ...st.streams, s),
+    assigner: st.assigner,
+    signal: st.signal,
+  });
+  const lut: LutGemm = { k: d.k, n: d.n, v, c, S, metric, centroids: km.centroids, tables: new Float32Array(0), bias: d.bias };
+  lut.tables = tablesFromCentroids(lut, d.W);
+  const heldErr = (): number => relativeError(d.Yheld, lookup(lut, encodeSub(lut, heldSub, d.Mh), d.Mh));
+  let err = heldErr();
+  records.push({ stage: 'kmeans', heldOutErrorBefore: biasOnlyError(d), heldOutErrorAfter: err, kept: true, timeS: now() - t0,
+    detail: `${km.iterations} iterations on ${d.M} sub-vectors per subspace` });
+
+  if (enabled.has('centroids')) {
+    t0 = now();
+    const rows = Math.min(d.M, st.refineRows ?? 16384);
+    const pick = Rng.derive(st.seed, ...st.streams, 0x5eed).sampleIndices(d.M, rows);
+    const Xr = new Float32Array(rows * d.k);
+    const Yr = new Float32Array(rows * d.n);
+    pick.forEach((row, i) => {
+      Xr.set(d.X.subarray(row * d.k, (row + 1) * d.k), i * d.k);
+      Yr.set(d.Y.subarray(row * d.n, (row + 1) * d.n), i * d.n);
+    });
+    const r = refineCentroids(lut, {
+      W: d.W, sub: toSubvectors(Xr, rows, d.k, v), Y: Yr, M: rows, subHeld: heldSub, Yheld: d.Yheld, Mh: d.Mh,
+      iterations: Math.min(st.iterations, 12), signal: st.signal,
+    });
+    if (r.kept) {
+      lut.centroids = r.centroids;
+      lut.tables = tablesFromCentroids(lut, d.W);
+    }
+    records.push({ stage: 'centroids', heldOutErrorBefore: r.heldOutBefore, heldOutErrorAfter: r.heldOutAfter, kept: r.kept, timeS: now() - t0,
+      detail: `${r.steps} steps on ${rows} rows` });
+    err = r.kept ? r.heldOutAfter : err;
+  }
+
+  if (enabled.has('tables')) {
+    t0 = now();
+    const r = fitTables(lut, {
+      idx: encodeSub(lut, sub, d.M), Y: d.Y, M: d.M, idxHeld: encodeSub(lut, heldSub, d.Mh), Yheld: d.Yheld, Mh: d.Mh, signal: st.signal,
+    });
+    if (r.kept) lut.tables = r.tables;
+    records.push({ stage: 'tables', heldOutErrorBefore: r.heldOutBefore, heldOutErrorAfter: r.heldOutAfter, kept: r.kept, timeS: now() - t0,
+      detail: `${r.method} ridge, lambda ${r.lambda === null ? '-' : r.lambda.toPrecision(3)}` });
+    err = r.kept ? r.heldOutAfter : r.heldOutBefore;
+  }
+
+  if (enabled.has('quantize')) {
+    t0 = now();
+    const before = err;
+    const q = quantizeTables(lut, st.precision);
+    lut.tables = q.tables;
+    lut.quant = q.quant;
+    err = heldErr();
+    // Storage at the configured precision is not optional: the stage is always kept.
+    records.push({ stage: 'quantize', heldOutErrorBefore: before, heldOutErrorAfter: err, kept: true, timeS: now() - t0, detail: st.precision });
+  }
+  return { lut, stages: records, relativeError: err };
+}

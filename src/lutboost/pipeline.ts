@@ -1,0 +1,329 @@
+import * as os from 'node:os';
+import type { LayerOverride, LutboostSettings, LutSettings, Metric, Precision } from '../dsl/config';
+import type { Dataset, ModelInput } from '../data/dataset';
+import { analyzeModel, graphInputs, type ConvertibleLayer } from '../onnx/analysis';
+import { createSession, release, runFloat, withExtraOutputs, type Session } from '../onnx/runtime';
+import type { ModelProto } from '../onnx/types';
+import type { ConversionLayer } from '../reports/conversion';
+import { exportLutLayer } from './export';
+import { finetuneHook, type FinetuneResult } from './finetune';
+import { fitGemm, type GemmData, type StageRecord } from './fit';
+import { globMatch } from './glob';
+import type { LutGemm } from './lutGemm';
+import { AssignPool } from './pool';
+import { OrtL2Assigner } from './ortAssign';
+import { Rng } from './prng';
+import { bytesPerEntry } from './quantize';
+import { inputRows, outputRows, rowsPerSample } from './rows';
+
+/** An input problem the user can fix (bad override, data that fits no input, ...): the CLI prints it as one line. */
+export class ConversionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConversionError';
+  }
+}
+
+export interface ConvertSettings {
+  lut: LutSettings;
+  lutboost: LutboostSettings;
+  keep: string[];
+  layers: LayerOverride[];
+}
+
+export interface ProgressEvent {
+  stage: string;
+  message: string;
+  fraction?: number;
+  layer?: string;
+}
+
+export interface ConvertInput {
+  model: ModelProto;
+  label: string;
+  calibration: Dataset;
+  /** Overrides the declared input shape (e.g. to fix a symbolic dim). */
+  inputShape?: number[];
+  settings: ConvertSettings;
+  signal?: AbortSignal;
+  progress?: (e: ProgressEvent) => void;
+  log?: (message: string, level?: 'info' | 'warning') => void;
+  /** Calibration samples per onnxruntime run when the batch is free. */
+  batchSize?: number;
+}
+
+export interface ConvertOutput {
+  /** The original model after constant/BN folding (what the LUT model was derived from). */
+  folded: ModelProto;
+  lut: ModelProto;
+  input: ModelInput;
+  layers: ConversionLayer[];
+  kept: { name: string; op: string; reason: string }[];
+  training?: FinetuneResult['training'];
+}
+
+interface LayerPlan {
+  layer: ConvertibleLayer;
+  index: number;
+  c: number;
+  v: number;
+  metric: Metric;
+  precision: Precision;
+  perSample: number; // sampled rows per calibration sample
+  rowsPerSample: number; // all rows per sample
+}
+
+const STAGE_ORDER = ['kmeans', 'centroids', 'tables', 'quantize'] as const;
+
+/** The graph input the data feeds (the only non-initializer input), with its declared shape. */
+export function modelInput(model: ModelProto, label: string, inputShape?: number[]): ModelInput {
+  const inputs = graphInputs(model);
+  if (inputs.length !== 1) {
+    throw new ConversionError(`${label}: the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); conversion feeds models with exactly one input`);
+  }
+  const inp = inputs[0];
+  if (inputShape) {
+    if (inp.shape && inp.shape.length !== inputShape.length) {
+      throw new ConversionError(`--input-shape [${inputShape.join(',')}] has ${inputShape.length} dims but input '${inp.name}' has ${inp.shape.length}`);
+    }
+    return { name: inp.name, shape: inputShape };
+  }
+  return { name: inp.name, shape: inp.shape };
+}
+
+/** Checks keep entries and override patterns against the layer names: each must name at least one layer. */
+function checkPatterns(settings: ConvertSettings, names: string[], label: string): void {
+  const listed = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ...` : names.join(', ');
+  for (const k of settings.keep) {
+    if (!names.some((n) => globMatch(k, n))) throw new ConversionError(`${label}: keep entry "${k}" names no layer of the model (layers: ${listed})`);
+  }
+  for (const o of settings.layers) {
+    if (!names.some((n) => globMatch(o.pattern, n))) throw new ConversionError(`${label}: layer override "${o.pattern}" names no layer of the model (layers: ${listed})`);
+  }
+}
+
+function sampleIsHeld(seed: number, i: number, holdout: number): boolean {
+  return Rng.derive(seed, 0x401d, i).next() < holdout;
+}
+
+/**
+ * LUTBoost, layer by layer in graph order. For each layer: its calibration inputs come from the model in which the
+ * earlier layers are already LUT layers (so it learns to correct the error that reaches it), its targets from the
+ * original model; rows are sampled (at most `samples` per layer) so memory stays bounded; the stages run per group
+ * and the layer is written into the model in standard operators.
+ */
+export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
+  const { settings, label, signal } = inp;
+  const lb = settings.lutboost;
+  const progress = inp.progress ?? (() => undefined);
+  const check = (): void => {
+    if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
+  };
+  const input = modelInput(inp.model, label, inp.inputShape);
+  const plan = inp.calibration.plan(input);
+  const oneShape = plan.noBatchAxis ? plan.sampleDims : [plan.fixedBatch ?? 1, ...plan.sampleDims];
+  progress({ stage: 'analyze', message: 'finding convertible layers' });
+  const analyzed = await analyzeModel(inp.model, { inputShapes: { [input.name]: oneShape }, label });
+  const batchOf = plan.noBatchAxis ? 1 : (plan.fixedBatch ?? 1);
+  check();
+
+  const allNames = [...analyzed.layers.map((l) => l.info.name), ...analyzed.dense.map((d) => d.name)];
+  checkPatterns(settings, allNames, label);
+  const kept: ConvertOutput['kept'] = analyzed.dense.map((d) => ({ name: d.name, op: d.op, reason: d.reason }));
+  const plans: LayerPlan[] = [];
+  const count = inp.calibration.count;
+  if (count < 2) throw new ConversionError(`${inp.calibration.label}: ${count} calibration sample(s); at least 2 are needed (some are held out)`);
+  for (const layer of analyzed.layers) {
+    const name = layer.info.name;
+    let { centroids: c, vector: v, metric, precision } = settings.lut;
+    let keep = settings.keep.some((k) => globMatch(k, name));
+    for (const o of settings.layers) {
+      if (!globMatch(o.pattern, name)) continue;
+      c = o.centroids ?? c;
+      v = o.vector ?? v;
+      metric = o.metric ?? metric;
+      precision = o.precision ?? precision;
+      if (o.keep !== undefined) keep = o.keep;
+    }
+    if (keep) {
+      kept.push({ name, op: layer.info.op, reason: 'kept dense by the configuration' });
+      continue;
+    }
+    if (layer.info.op === 'Conv' && layer.conv!.kernel.length !== 2) {
+      kept.push({ name, op: layer.info.op, reason: `${layer.conv!.kernel.length}-D convolution (only 2-D convolutions are converted)` });
+      continue;
+    }
+    if (!layer.outputShape || !layer.inputShape) {
+      kept.push({ name, op: layer.info.op, reason: 'its shapes could not be inferred' });
+      continue;
+    }
+    const rps = rowsPerSample(layer, layer.outputShape, batchOf);
+    const perSample = Math.max(1, Math.min(rps, Math.ceil(lb.samples / count)));
+    plans.push({ layer, index: plans.length, c, v, metric, precision, perSample, rowsPerSample: rps });
+  }
+  if (!plans.length) progress({ stage: 'analyze', message: 'no layer to convert' });
+
+  const held = new Uint8Array(count);
+  let nHeld = 0;
+  for (let i = 0; i < count; i++) nHeld += held[i] = sampleIsHeld(lb.seed, i, lb.holdout) ? 1 : 0;
+  if (nHeld === 0) { held[count - 1] = 1; nHeld = 1; }
+  if (nHeld === count) { held[0] = 0; nHeld--; }
+  const nTrain = count - nHeld;
+  const positions = (p: LayerPlan, i: number): Int32Array => Rng.derive(lb.seed, 0x7015, p.index, i).sampleIndices(p.rowsPerSample, p.perSample);
+
+  const threads = Math.max(1, os.cpus().length);
+  const pool = new AssignPool(Math.min(threads, 4));
+  const assigner = new OrtL2Assigner(pool, threads);
+  let session: Session | undefined;
+  try {
+    // Targets: the original model's layer outputs on the sampled rows.
+    const Ys = plans.map((p) => ({
+      train: new Float32Array(nTrain * p.perSample * p.layer.info.n * p.layer.info.groups),
+      held: new Float32Array(nHeld * p.perSample * p.layer.info.n * p.layer.info.groups),
+    }));
+    session = await createSession(withExtraOutputs(analyzed.model, plans.map((p) => p.layer.output)), { label, threads });
+    let done = 0;
+    const slot = new Int32Array(count); // row-block index of sample i within its train / held buffer
+    {
+      let t = 0, h = 0;
+      for (let i = 0; i < count; i++) slot[i] = held[i] ? h++ : t++;
+    }
+    for (const batch of inp.calibration.batches(input, inp.batchSize ?? 64)) {
+      check();
+      const out = await runFloat(session, input.name, batch.data, batch.dims, plans.map((p) => p.layer.output), label);
+      for (let b = 0; b < batch.count; b++) {
+        const i = batch.start - inp.calibration.start + b;
+        plans.forEach((p, li) => {
+          const y = out[p.layer.output];
+          const n = p.layer.info.n;
+          const G = p.layer.info.groups;
+          const pos = positions(p, i);
+          const buf = held[i] ? Ys[li].held : Ys[li].train;
+          // Layout [group][row][n] so each group's rows are contiguous.
+          const rowsInBuf = (held[i] ? nHeld : nTrain) * p.perSample;
+          for (let g = 0; g < G; g++) outputRows(p.layer, y, b, pos, g, buf, (g * rowsInBuf + slot[i] * p.perSample) * n, p.rowsPerSample);
+        });
+      }
+      done += batch.count;
+      progress({ stage: 'calibrate', message: `original model on ${done}/${count} samples`, fraction: done / count });
+    }
+    await release(session);
+    session = undefined;
+
+    const current = structuredClone(analyzed.model);
+    const layers: ConversionLayer[] = [];
+    for (const p of plans) {
+      check();
+      const { layer } = p;
+      const name = layer.info.name;
+      const { k, n, groups: G } = layer.info;
+      const t0 = performance.now();
+      // Inputs: from the model whose earlier layers are already LUT layers.
+      const X = { train: new Float32Array(nTrain * p.perSample * k * G), held: new Float32Array(nHeld * p.perSample * k * G) };
+      const isGraphInput = layer.input === input.name;
+      session = isGraphInput ? undefined : await createSession(withExtraOutputs(current, [layer.input, layer.output]), { label, threads });
+      done = 0;
+      for (const batch of inp.calibration.batches(input, inp.batchSize ?? 64)) {
+        check();
+        let x: { data: Float32Array; dims: number[] };
+        let outDims: number[];
+        if (session) {
+          const out = await runFloat(session, input.name, batch.data, batch.dims, [layer.input, layer.output], label);
+          x = out[layer.input];
+          outDims = out[layer.output].dims;
+        } else {
+          x = { data: batch.data, dims: batch.dims };
+          outDims = [batch.dims[0], ...layer.outputShape!.slice(1)];
+        }
+        for (let b = 0; b < batch.count; b++) {
+          const i = batch.start - inp.calibration.start + b;
+          const pos = positions(p, i);
+          const buf = held[i] ? X.held : X.train;
+          const rowsInBuf = (held[i] ? nHeld : nTrain) * p.perSample;
+          for (let g = 0; g < G; g++) inputRows(layer, x, outDims, b, pos, g, buf, (g * rowsInBuf + slot[i] * p.perSample) * k, p.rowsPerSample);
+        }
+        done += batch.count;
+        progress({ stage: 'collect', message: `inputs of ${name}: ${done}/${count} samples`, fraction: done / count, layer: name });
+      }
+      await release(session);
+      session = undefined;
+
+      const luts: LutGemm[] = [];
+      const stageSums = new Map<string, StageRecord>();
+      let relErrSum = 0;
+      const Mt = nTrain * p.perSample;
+      const Mh = nHeld * p.perSample;
+      for (let g = 0; g < G; g++) {
+        check();
+        progress({ stage: 'fit', message: `${name}${G > 1 ? ` group ${g + 1}/${G}` : ''}: ${settingsText(p)}`, layer: name });
+        const W = layer.weight.subarray(g * k * n, (g + 1) * k * n);
+        const data: GemmData = {
+          k, n, W, bias: layer.bias?.subarray(g * n, (g + 1) * n),
+          X: X.train.subarray(g * Mt * k, (g + 1) * Mt * k), Y: Ys[p.index].train.subarray(g * Mt * n, (g + 1) * Mt * n), M: Mt,
+          Xheld: X.held.subarray(g * Mh * k, (g + 1) * Mh * k), Yheld: Ys[p.index].held.subarray(g * Mh * n, (g + 1) * Mh * n), Mh,
+        };
+        const r = await fitGemm(data, {
+          c: p.c, v: p.v, metric: p.metric, precision: p.precision, stages: lb.stages, iterations: lb.iterations, seed: lb.seed,
+          streams: [p.index, g], assigner, signal,
+        });
+        luts.push(r.lut);
+        relErrSum += r.relativeError;
+        for (const s of r.stages) {
+          const prev = stageSums.get(s.stage);
+          if (!prev) stageSums.set(s.stage, { ...s });
+          else {
+            prev.heldOutErrorBefore += s.heldOutErrorBefore;
+            prev.heldOutErrorAfter += s.heldOutErrorAfter;
+            prev.kept ||= s.kept;
+            prev.timeS += s.timeS;
+          }
+        }
+      }
+      const stages = STAGE_ORDER.filter((s) => stageSums.has(s)).map((s) => {
+        const r = stageSums.get(s)!;
+        return { stage: r.stage, heldOutErrorBefore: r.heldOutErrorBefore / G, heldOutErrorAfter: r.heldOutErrorAfter / G, kept: r.kept, timeS: r.timeS, detail: r.detail };
+      });
+      const quantized = lb.stages.includes('quantize');
+      exportLutLayer(current, { layer, luts, precision: p.precision, quantized, inputRank: layer.inputShape!.length });
+      const S = luts[0].S;
+      const tableEntries = G * S * p.c * n;
+      layers.push({
+        name, op: layer.info.op, m: layer.info.m, k, n, groups: G,
+        centroids: p.c, vector: p.v, metric: p.metric, precision: p.precision,
+        tableEntries,
+        tableBytes: tableEntries * bytesPerEntry(quantized ? p.precision : 'fp32'),
+        weightBytes: G * k * n * 4,
+        relativeError: relErrSum / G,
+        stages,
+        calibrationRows: Mt, heldOutRows: Mh, paddedK: S * p.v, timeS: (performance.now() - t0) / 1000,
+      });
+      progress({ stage: 'fit', message: `${name}: held-out relative error ${(relErrSum / G).toExponential(2)}`, layer: name, fraction: layers.length / plans.length });
+    }
+
+    let lut = current;
+    let training: FinetuneResult['training'];
+    if (lb.stages.includes('finetune')) {
+      const hook = finetuneHook();
+      if (!hook) inp.log?.('the finetune stage is not available in this build: skipped', 'warning');
+      else {
+        progress({ stage: 'finetune', message: 'training the LUT model end to end' });
+        const r = await hook({
+          original: analyzed.model, lut, calibration: inp.calibration, input, settings: lb, signal,
+          progress: (message, fraction) => progress({ stage: 'finetune', message, fraction }),
+        });
+        lut = r.model;
+        training = r.training;
+      }
+    }
+    lut.metadataProps.push({ key: 'lutdla.conversion', value: JSON.stringify({ source: label, lut: settings.lut, stages: lb.stages, seed: lb.seed }) });
+    return { folded: analyzed.model, lut, input, layers, kept, training };
+  } finally {
+    await release(session);
+    await pool.close();
+    await assigner.close();
+  }
+}
+
+function settingsText(p: LayerPlan): string {
+  return `c=${p.c} v=${p.v} ${p.metric} ${p.precision}`;
+}

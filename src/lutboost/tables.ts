@@ -1,0 +1,161 @@
+import { cholesky, choleskySolve } from './linalg';
+import { lookup, relativeError, type LutGemm } from './lutGemm';
+
+/**
+ * The tables stage: with the assignments fixed, refit the tables T by ridge regression of the layer's target
+ * output on the one-hot index matrix H (M rows, S*c columns with S ones per row), shrinking towards the current
+ * tables T0:  min ||H T - (Y - b)||^2 + lambda ||T - T0||^2.  Writing T = T0 + D, D solves
+ *   primal (P = S*c unknowns per column):  (H^T H + lambda I) D = H^T R,        R = Y - b - H T0
+ *   dual   (M rows, cheaper when M < P):    D = H^T (H H^T + lambda I)^-1 R
+ * Both are dense Cholesky solves shared by all n output columns. When both P and M are large, block
+ * Gauss-Seidel sweeps over subspaces solve the same problem without a matrix. lambda is chosen by the error on
+ * held-out rows, and the refit is kept only if that error goes down (few rows per table entry overfit badly).
+ */
+export interface TablesResult {
+  tables: Float32Array;
+  heldOutBefore: number;
+  heldOutAfter: number;
+  lambda: number | null;
+  kept: boolean;
+  method: 'primal' | 'dual' | 'sweeps';
+}
+
+export interface TablesInput {
+  idx: Int32Array; // [S][M] training assignments
+  Y: Float32Array; // [M x n] training targets (including bias)
+  M: number;
+  idxHeld: Int32Array; // [S][Mh]
+  Yheld: Float32Array; // [Mh x n]
+  Mh: number;
+  signal?: AbortSignal;
+}
+
+/** Largest direct system solved densely (a 3000 x 3000 Cholesky is ~1e10 flops: a few seconds). */
+const MAX_DIRECT = 3000;
+const ALPHAS = [0.01, 0.1, 0.3, 1, 3, 10];
+
+export function fitTables(lut: LutGemm, inp: TablesInput): TablesResult {
+  const { S, c, n } = lut;
+  const { idx, M } = inp;
+  const P = S * c;
+  const T0 = lut.tables;
+  const before = relativeError(inp.Yheld, lookup(lut, inp.idxHeld, inp.Mh));
+  const base = lookup(lut, idx, M);
+  const R = new Float64Array(M * n);
+  for (let i = 0; i < R.length; i++) R[i] = inp.Y[i] - base[i];
+
+  const candidates: { lambda: number; D: Float64Array }[] = [];
+  const scale = Math.max(1, M / c);
+  let method: TablesResult['method'];
+  if (Math.min(P, M) <= MAX_DIRECT && P <= M) {
+    method = 'primal';
+    const G = new Float64Array(P * P);
+    const cols = new Int32Array(S);
+    for (let m = 0; m < M; m++) {
+      for (let s = 0; s < S; s++) cols[s] = s * c + idx[s * M + m];
+      for (let a = 0; a < S; a++) {
+        const ro = cols[a] * P;
+        for (let b = 0; b < S; b++) G[ro + cols[b]] += 1;
+      }
+    }
+    const HtR = new Float64Array(P * n);
+    for (let s = 0; s < S; s++) {
+      for (let m = 0; m < M; m++) {
+        const o = (s * c + idx[s * M + m]) * n;
+        for (let j = 0; j < n; j++) HtR[o + j] += R[m * n + j];
+      }
+    }
+    for (const alpha of ALPHAS) {
+      if (inp.signal?.aborted) throw inp.signal.reason;
+      const lambda = alpha * scale;
+      const A = G.slice();
+      for (let p = 0; p < P; p++) A[p * P + p] += lambda;
+      if (!cholesky(A, P)) continue;
+      const D = HtR.slice();
+      choleskySolve(A, P, D, n);
+      candidates.push({ lambda, D });
+    }
+  } else if (Math.min(P, M) <= MAX_DIRECT) {
+    method = 'dual';
+    const K = new Float64Array(M * M);
+    for (let s = 0; s < S; s++) {
+      const row = idx.subarray(s * M, (s + 1) * M);
+      for (let a = 0; a < M; a++) {
+        const ia = row[a];
+        const ao = a * M;
+        for (let b = a; b < M; b++) if (row[b] === ia) K[ao + b] += 1;
+      }
+    }
+    for (let a = 0; a < M; a++) for (let b = a + 1; b < M; b++) K[b * M + a] = K[a * M + b];
+    for (const alpha of ALPHAS) {
+      if (inp.signal?.aborted) throw inp.signal.reason;
+      const lambda = alpha * scale;
+      const A = K.slice();
+      for (let m = 0; m < M; m++) A[m * M + m] += lambda;
+      if (!cholesky(A, M)) continue;
+      const Alpha = R.slice();
+      choleskySolve(A, M, Alpha, n);
+      const D = new Float64Array(P * n);
+      for (let s = 0; s < S; s++) {
+        for (let m = 0; m < M; m++) {
+          const o = (s * c + idx[s * M + m]) * n;
+          for (let j = 0; j < n; j++) D[o + j] += Alpha[m * n + j];
+        }
+      }
+      candidates.push({ lambda, D });
+    }
+  } else {
+    method = 'sweeps';
+    for (const alpha of [0.1, 1, 10]) {
+      if (inp.signal?.aborted) throw inp.signal.reason;
+      const lambda = alpha * scale;
+      candidates.push({ lambda, D: sweeps(S, c, n, idx, M, R, lambda, 6) });
+    }
+  }
+
+  let best: { lambda: number; tables: Float32Array; err: number } | undefined;
+  for (const { lambda, D } of candidates) {
+    const tables = new Float32Array(P * n);
+    for (let i = 0; i < tables.length; i++) tables[i] = T0[i] + D[i];
+    const err = relativeError(inp.Yheld, lookup({ ...lut, tables }, inp.idxHeld, inp.Mh));
+    if (Number.isFinite(err) && (!best || err < best.err)) best = { lambda, tables, err };
+  }
+  if (best && best.err < before) {
+    return { tables: best.tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
+  }
+  return { tables: T0, heldOutBefore: before, heldOutAfter: best?.err ?? before, lambda: best?.lambda ?? null, kept: false, method };
+}
+
+/** Block Gauss-Seidel over subspaces for min ||H D - R||^2 + lambda ||D||^2 (no P x P or M x M matrix). */
+function sweeps(S: number, c: number, n: number, idx: Int32Array, M: number, R: Float64Array, lambda: number, count: number): Float64Array {
+  const D = new Float64Array(S * c * n);
+  const E = R.slice(); // residual R - H D
+  const sum = new Float64Array(c * n);
+  const cnt = new Float64Array(c);
+  for (let sweep = 0; sweep < count; sweep++) {
+    for (let s = 0; s < S; s++) {
+      sum.fill(0);
+      cnt.fill(0);
+      const Ds = D.subarray(s * c * n, (s + 1) * c * n);
+      for (let m = 0; m < M; m++) {
+        const j = idx[s * M + m];
+        cnt[j]++;
+        const o = m * n;
+        const q = j * n;
+        for (let t = 0; t < n; t++) sum[q + t] += E[o + t] + Ds[q + t];
+      }
+      for (let m = 0; m < M; m++) {
+        const q = idx[s * M + m] * n;
+        const o = m * n;
+        for (let t = 0; t < n; t++) E[o + t] += Ds[q + t];
+      }
+      for (let j = 0; j < c; j++) for (let t = 0; t < n; t++) Ds[j * n + t] = sum[j * n + t] / (cnt[j] + lambda);
+      for (let m = 0; m < M; m++) {
+        const q = idx[s * M + m] * n;
+        const o = m * n;
+        for (let t = 0; t < n; t++) E[o + t] -= Ds[q + t];
+      }
+    }
+  }
+  return D;
+}

@@ -91,6 +91,10 @@ export type ExploreValue = number | string;
 export interface ExploreConfig {
   accelerator?: string; // which accelerator block is the base point (default: the first)
   model?: string; // which model block supplies the workload (default: the first)
+  // Axis paths start with lut | accelerator | model, then the lowered (camelCase) property names, e.g.
+  // 'accelerator.memory.dramEnergy', 'model.lutboost.learningRate'; values are in the field's canonical unit.
+  // Constraint values are in the units of the exploration figures: latency s, area mm2, energy J, power W,
+  // accuracy_drop percentage points.
   axes: { path: string; values: ExploreValue[] }[]; // e.g. 'lut.centroids', 'accelerator.ccm.units'
   constraints: { metric: string; op: '<=' | '<' | '>=' | '>'; value: number }[];
   minimize: string[]; // objectives, e.g. 'latency', 'area', 'energy', 'power', 'accuracy_drop'

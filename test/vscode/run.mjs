@@ -6,6 +6,8 @@
 // Fails (exit 1) when code-server or Chromium is missing: it never passes by skipping.
 // Prints a last line `vscode: N passed, N failed` for scripts/test.mjs.
 // Env: LUTDLA_CODE_SERVER_DIR (install dir), CHROMIUM_PATH, TEST_TIMEOUT_MS, KEEP_TMP=1 (keep logs and workspace).
+// `--vsix FILE`: install that VSIX into the fresh extensions dir (`code-server --install-extension`) and test the
+// installed extension instead of the working tree.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +17,8 @@ import { buildSuite, root } from './buildSuite.mjs';
 const csDir = process.env.LUTDLA_CODE_SERVER_DIR || path.join(os.homedir(), '.cache', 'lutdla', 'code-server');
 const entry = path.join(csDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const timeoutMs = Number(process.env.TEST_TIMEOUT_MS || 600_000);
+const vsixArg = process.argv.indexOf('--vsix');
+const vsix = vsixArg > 0 ? path.resolve(process.argv[vsixArg + 1] ?? '') : undefined;
 
 function fail(message) {
   console.error(`vscode suite: ${message}`);
@@ -36,7 +40,8 @@ try {
 } catch (e) {
   fail(`playwright-core cannot be loaded (${e.message}): npm ci`);
 }
-if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) {
+if (vsix && !fs.existsSync(vsix)) fail(`no VSIX at ${vsix}: npm run package`);
+if (!vsix && !fs.existsSync(path.join(root, 'dist', 'extension.js'))) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) fail('the build failed');
 }
@@ -61,21 +66,36 @@ fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
   'security.workspace.trust.enabled': false,
 }, null, 2));
 
+const extensionsDir = path.join(tmp, 'extensions');
+const xdg = {
+  XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+  XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+  XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+};
+if (vsix) {
+  const inst = spawnSync(process.execPath, [entry, '--config', path.join(tmp, 'config.yaml'), '--user-data-dir', userData,
+    '--extensions-dir', extensionsDir, '--install-extension', vsix], { cwd: tmp, encoding: 'utf8', env: { ...process.env, ...xdg } });
+  console.log(`vscode suite: ${(inst.stdout + inst.stderr).trim().split('\n').filter((l) => /install/i.test(l)).join('\n')}`);
+  if (inst.status !== 0) fail(`installing ${vsix} failed:\n${inst.stdout}${inst.stderr}`);
+}
+// VS Code runs extensionTestsPath only next to an extensionDevelopmentPath: with --vsix that is the installed copy.
+const installed = vsix && fs.readdirSync(extensionsDir).find((d) => d.startsWith('lutdla.lutdla-vscode'));
+if (vsix && !installed) fail(`${vsix} installed no lutdla.lutdla-vscode folder`);
+const extensionPath = installed ? path.join(extensionsDir, installed) : root;
+
 const serverLog = fs.createWriteStream(path.join(tmp, 'code-server.log'));
 // detached: its own process group (setsid), so the whole group - file watcher and extension host included - can be
 // killed at the end; killing only the main process leaves children behind.
 const server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', '127.0.0.1:0',
   '--config', path.join(tmp, 'config.yaml'), '--user-data-dir', userData,
-  '--extensions-dir', path.join(tmp, 'extensions'), '--disable-telemetry', '--disable-update-check',
+  '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check',
   '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'], {
   cwd: tmp,
   detached: true,
   stdio: ['ignore', 'pipe', 'pipe'],
   env: {
     ...process.env,
-    XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
-    XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
-    XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+    ...xdg,
     LUTDLA_VSCODE_RESULTS: resultsFile,
     ONNXRUNTIME_NODE_INSTALL: 'skip',
   },
@@ -138,7 +158,7 @@ async function main() {
   const host = new URL(base).host;
   const remote = (p) => `vscode-remote://${host}${p}`;
   const payload = JSON.stringify([
-    ['extensionDevelopmentPath', remote(root)],
+    ['extensionDevelopmentPath', remote(extensionPath)],
     ['extensionTestsPath', remote(suite)],
     ['skipWelcome', 'true'],
   ]);

@@ -44,8 +44,10 @@ export function notRun(error: string): JobResult {
 export async function configErrors(configUri: vscode.Uri): Promise<number> {
   const wasOpen = vscode.workspace.textDocuments.some((d) => d.uri.toString() === configUri.toString());
   const doc = await vscode.workspace.openTextDocument(configUri);
-  if (doc.isDirty) await doc.save();
-  if (!wasOpen || doc.version <= 1) await diagnosticsSettled(configUri, 1500);
+  const edited = doc.isDirty;
+  if (edited) await doc.save();
+  // The server publishes (debounced) after it sees a document: wait for that unless it has seen this text already.
+  if (!wasOpen || edited) await diagnosticsSettled(configUri, 1500);
   return vscode.languages.getDiagnostics(configUri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length;
 }
 

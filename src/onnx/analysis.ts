@@ -96,8 +96,8 @@ export function graphInputs(model: ModelProto): { name: string; elemType: number
     .map((v) => ({ name: v.name!, elemType: v.type?.tensorType?.elemType ?? DataType.FLOAT, shape: declaredShape(v) }));
 }
 
-function zeros(elemType: number, dims: number[]): TypedTensor {
-  const n = elementCount(dims, 'input');
+function zeros(elemType: number, dims: number[], what: string): TypedTensor {
+  const n = elementCount(dims, what);
   const type = ortTypeOf(elemType) ?? 'float32';
   const arrays: Record<string, () => TypedTensor['data']> = {
     float32: () => new Float32Array(n), float64: () => new Float64Array(n), int64: () => new BigInt64Array(n),
@@ -286,7 +286,7 @@ export async function inferTensorShapes(model: ModelProto, names: readonly strin
   const session = await createSession(withExtraOutputs(model, names), { label });
   try {
     const feeds: Record<string, TypedTensor> = {};
-    for (const inp of graphInputs(model)) feeds[inp.name] = zeros(inp.elemType, inputShapes[inp.name] ?? (inp.shape ?? [1]).map((d) => d ?? 1));
+    for (const inp of graphInputs(model)) feeds[inp.name] = zeros(inp.elemType, inputShapes[inp.name] ?? (inp.shape ?? [1]).map((d) => d ?? 1), `${label}: input '${inp.name}'`);
     const res = await run(session, feeds, names, label);
     const out: Record<string, number[]> = {};
     for (const [k, v] of Object.entries(res)) out[k] = v.dims;

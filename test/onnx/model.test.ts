@@ -168,3 +168,12 @@ test('floatTensor + initializers of other types encode as raw little-endian data
   assert.equal(t.dataType, DataType.FLOAT);
   assert.deepEqual(Array.from(t.rawData!), [0, 0, 0x80, 0x3f, 0, 0, 0x80, 0xbf]);
 });
+
+test('a huge declared input shape is refused by analysis before anything is allocated', async () => {
+  const b = new GraphBuilder('big', 17);
+  b.addInput('x', [1_000_000, 1_000_000]);
+  b.addFloat('W', [1_000_000, 1], new Float32Array(1_000_000));
+  b.addNode('MatMul', ['x', 'W'], ['y'], [], 'fc');
+  b.addOutput('y');
+  await assert.rejects(analyzeModel(b.build(), { label: 'big.onnx' }), /big\.onnx: input 'x': shape \[1000000,1000000\] has 1000000000000 elements/);
+});

@@ -7,6 +7,7 @@ import { lower, type RawDiagnostic, type SourceRef } from './lower';
 import { parse, type ParseResult } from './parser';
 import { LineIndex } from './positions';
 import { validateLowered } from './validate';
+import { checkDocument } from './semantic';
 
 export interface Analysis {
   text: string;
@@ -34,6 +35,7 @@ export function analyze(text: string, filePath: string, options: AnalyzeOptions 
     ...parsed.errors.map((e): RawDiagnostic => ({ ...e, severity: 'error', code: 'syntax' })),
     ...lowered.diagnostics,
     ...schemaDiags,
+    ...checkDocument(lowered.doc as unknown as LutdlaDocument, lowered.pointers),
   ];
   raw.sort((a, b) => a.start - b.start || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   const diagnostics = raw.map((d): ConfigDiagnostic => ({ range: lines.range(d.start, d.end), severity: d.severity, message: d.message, code: d.code }));

@@ -65,3 +65,11 @@ test('lutdla check: missing file, binary file, folder, no file: one clear line e
   assert.equal(fmt.status, 1);
   assert.match(fmt.stderr, /--format takes 'text' or 'json'/);
 });
+
+test('lutdla check --progress=json: stdout carries only JSON events', () => {
+  const r = spawnSync(process.execPath, [cli, 'check', '--progress=json', 'examples/edge.lutdla'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const result = events.find((e) => e.type === 'result');
+  assert.equal(result.summary.errors, 0);
+});

@@ -102,7 +102,7 @@ test('resolveConfigPath resolves inside the folder and throws clearly outside it
 
 test('explore axes that name no field, and references to unknown blocks', () => {
   const t = 'accelerator "a" {}\nexplore {\n accelerator = "b"\n vary accelerator.ccm.unit = [1]\n vary accelerator.ccm = [1]\n vary chip.x = [1]\n}';
-  const ds = diags(t).filter((d) => d.code === 'explore-axis');
+  const ds = diags(t).filter((d) => d.code === 'explore-axis' && d.severity === 'error');
   assert.equal(ds.length, 3);
   assert.equal(textAt(t, ds[0]), 'unit');
   assert.match(ds[0].message, /did you mean 'units'/);
@@ -134,4 +134,26 @@ test('a binary file gives one clear diagnostic', () => {
   assert.equal(r.diagnostics.length, 1);
   assert.equal(r.diagnostics[0].code, 'not-text');
   assert.equal(loadConfigFile(path.join(dir, 'nope.lutdla')).diagnostics[0].code, 'io');
+});
+
+test('a table slice that does not fit the LUT memory is a warning', () => {
+  const t = 'lut { centroids = 64 precision = fp16 }\naccelerator "a" { imm { lanes = 1024 } memory { lut = 128KiB } }';
+  const w = one(t, 'capacity');
+  assert.equal(w.severity, 'warning');
+  assert.equal(textAt(t, w), '128KiB');
+  assert.match(w.message, /c=64 x 1024 lanes x 2 B \(fp16\) x 2 ping-pong banks = 256 KiB/);
+  assert.deepEqual(diags('accelerator "a" { imm { lanes = 64 } }'), []);
+});
+
+test('evaluation rows that overlap calibration rows of the same file are a warning', () => {
+  const t = 'model "m" {\n calibration = "d.npy" range 0:1000\n evaluation = "d.npy" range 500:2000\n}';
+  const w = one(t, 'data-overlap');
+  assert.equal(textAt(t, w), '500:2000');
+  assert.deepEqual(diags('model "m" {\n calibration = "d.npy" range 0:1000\n evaluation = "d.npy" range 1000:2000\n}'), []);
+  one('model "m" {\n calibration = "d.npy"\n evaluation = "d.npy"\n}', 'data-overlap');
+});
+
+test('an explore block without an axis is a warning', () => {
+  const w = one('explore { minimize = [area] }', 'explore-axis');
+  assert.equal(w.severity, 'warning');
 });

@@ -159,3 +159,11 @@ test('the analysis is cached per document version', () => {
   assert.equal(ls.analyze({ ...d }), a1);
   assert.notEqual(ls.analyze({ ...d, version: 2, text: 'lut { }' }), a1);
 });
+
+test('completion: renaming the key of an existing entry inserts the name only', () => {
+  const items = completeAt('lut { vec| = 4 }');
+  const v = items.find((i) => i.label === 'vector')!;
+  assert.equal(v.insertText, 'vector');
+  assert.equal(v.isSnippet, false);
+  assert.deepEqual(v.range, { start: { line: 0, character: 6 }, end: { line: 0, character: 9 } });
+});

@@ -23,7 +23,11 @@ export const checkCommand: CliCommand = {
       errors += diagnostics.filter((d) => d.severity === 'error').length;
       warnings += diagnostics.filter((d) => d.severity === 'warning').length;
     }
-    if (format === 'json') {
+    if (ctx.events.json) {
+      // --progress=json: stdout carries only events; one log event per problem, then the result.
+      for (const r of results) for (const d of r.diagnostics) ctx.events.log(formatDiagnostic(r.file, d), d.severity);
+      ctx.events.emit({ type: 'result', files: [], summary: { errors, warnings, files: results } });
+    } else if (format === 'json') {
       const out = results.map((r) => ({
         file: r.file,
         path: path.resolve(r.file),

@@ -68,7 +68,8 @@ export function complete(a: Analysis, pos: Position): CompletionItem[] {
     return valueItems(field, a, tokens, pi, wordRange);
   }
   if (prev && sameLine(prev) && prev.kind !== 'rbrace' && prev.kind !== 'lbrace' && prev.kind !== 'semicolon' && !endsItem(prev, tokens, pi)) return [];
-  return keyItems(frame, spec, blockPath, word, wordRange, chain.length === 1);
+  const wholeWord = word && word.kind === 'ident' ? a.lines.range(word.start, word.end) : undefined;
+  return keyItems(frame, spec, blockPath, word, wordRange, chain.length === 1, wholeWord);
 }
 
 /** Whether `prev` ends a complete `key = value` so that a new key may follow on the same line. */
@@ -288,7 +289,15 @@ function blockSnippet(b: BlockSpec, full: boolean, stop = { n: 1 }, depth = 0): 
   return `${head} {\n${lines.join('\n')}\n${'\t'.repeat(depth)}}`;
 }
 
-function keyItems(frame: BlockFrame, spec: BlockSpec, blockPath: string, word: Token | undefined, range: CompletionItem['range'], root: boolean): CompletionItem[] {
+/** The kind of the token after `word` when it is on the same line (for `key| = value`). */
+function nextTokenAfter(frame: BlockFrame, word: Token): string | undefined {
+  for (const it of frame.items) if (it.kind === 'entry' && it.key === word && it.eq) return 'eq';
+  return undefined;
+}
+
+function keyItems(frame: BlockFrame, spec: BlockSpec, blockPath: string, word: Token | undefined, range: CompletionItem['range'], root: boolean, wordSpan?: CompletionItem['range']): CompletionItem[] {
+  // Renaming the key of an existing `key = value`: replace the word, insert the name only.
+  const keyOnly = !!word && nextTokenAfter(frame, word) === 'eq';
   const present = new Set<string>();
   for (const it of frame.items) {
     if (word && it.start === word.start) continue; // the key being typed
@@ -301,7 +310,7 @@ function keyItems(frame: BlockFrame, spec: BlockSpec, blockPath: string, word: T
     if (present.has(f.key)) continue;
     const s = f.schema;
     const detail = [s['x-unit'] ? s['x-unit'] : '', s.default !== undefined ? `default ${sourceValue(s.default, s)}` : ''].filter(Boolean).join(', ');
-    out.push({ label: f.key, kind: 'property', detail: detail || undefined, documentation: fieldMarkdown(f, blockPath), insertText: fieldSnippet(f, { n: 1 }), isSnippet: true, range, sortText: sort() });
+    out.push({ label: f.key, kind: 'property', detail: detail || undefined, documentation: fieldMarkdown(f, blockPath), insertText: keyOnly ? f.key : fieldSnippet(f, { n: 1 }), isSnippet: !keyOnly, range: keyOnly && word ? wordSpan : range, sortText: sort() });
   }
   for (const b of spec.blocks.values()) {
     if (!b.repeated && present.has(b.keyword)) continue;

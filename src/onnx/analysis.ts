@@ -1,5 +1,5 @@
 import type { DenseLayerInfo, GemmLayerInfo } from './layerInfo';
-import { LUT_METADATA_PREFIX, parseLutMetadata } from './layerInfo';
+import { LUT_METADATA_PREFIX, LUT_NODE_PREFIX, lutNodePrefix, parseLutMetadata } from './layerInfo';
 import { attrFloat, attrInt, attrInts, attrString } from './builder';
 import { constantsOf, foldForConversion } from './fold';
 import { elementCount, ortTypeOf, tensorToFloat32, TypedTensor } from './tensor';
@@ -244,12 +244,15 @@ export async function analyzeModel(original: ModelProto, opts: AnalyzeOptions = 
   const layers: ConvertibleLayer[] = [];
   const dense: (DenseLayerInfo & { inputs: string[]; output: string })[] = [];
   const taken = new Set<string>();
+  const lutLayers = lutLayersOf(model);
+  const lutPrefixes = lutLayers.map((l) => lutNodePrefix(l.name));
+  const insideLut = (n: NodeProto) => !!n.name?.startsWith(LUT_NODE_PREFIX) && lutPrefixes.some((p) => n.name!.startsWith(p));
   g.node.forEach((node, i) => {
+    if (insideLut(node)) return;
     const c = examine(node, i, layerName(node, i, taken), consts, label);
     if (c?.layer) layers.push({ ...c.layer, info: { ...c.layer.info, m: 0 } });
     else if (c?.dense) dense.push(c.dense);
   });
-  const lutLayers = lutLayersOf(model);
   const inputShapes: Record<string, number[]> = {};
   for (const inp of graphInputs(model)) {
     inputShapes[inp.name] = opts.inputShapes?.[inp.name] ?? (inp.shape ?? [1]).map((d) => d ?? 1);

@@ -55,3 +55,14 @@ export function parseLutMetadata(name: string, value: string): GemmLayerInfo | u
   if (!op || m === undefined || !k || !n || !groups || !centroids || !vector || !metric || !precision) return undefined;
   return { name, op, m, k, n, groups, lut: { centroids, vector, metric, precision } };
 }
+
+/**
+ * Nodes, tensors and initializers of a converted LUT layer are named `lut/<layer name>/<step>` (the export's naming
+ * scheme); analysis skips such nodes when `<layer name>` has a `lutdla.layer.*` metadata entry, so a LUT layer's
+ * internal Conv (im2col) or MatMul (distances) is not taken for a new convertible layer.
+ */
+export const LUT_NODE_PREFIX = 'lut/';
+
+export function lutNodePrefix(layerName: string): string {
+  return `${LUT_NODE_PREFIX}${layerName}/`;
+}

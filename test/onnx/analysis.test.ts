@@ -180,3 +180,18 @@ test('a MatMul of two activations is a dense layer with its GEMM shape; LUT laye
   assert.deepEqual(a.dense, [{ name: 'scores', op: 'MatMul', reason: 'a matmul of two activations', m: 6, k: 4, n: 5 }]);
   assert.deepEqual(a.lutLayers, [{ name: 'fc1', op: 'Gemm', m: 1, k: 784, n: 512, groups: 1, lut: { centroids: 16, vector: 4, metric: 'l2', precision: 'int8' } }]);
 });
+
+test('nodes inside a converted LUT layer (lut/<layer>/...) are not taken for new layers', async () => {
+  const b = new GraphBuilder('lut', 17);
+  b.addInput('x', [1, 4]);
+  b.addFloat('lut/fc/centroids', [4, 2], randomFloats(8));
+  b.addFloat('W2', [2, 3], randomFloats(6));
+  b.addNode('MatMul', ['x', 'lut/fc/centroids'], ['lut/fc/dist'], [], 'lut/fc/dist');
+  b.addNode('MatMul', ['lut/fc/dist', 'W2'], ['y'], [], 'fc2');
+  b.addOutput('y');
+  const m = b.build();
+  m.metadataProps.push(formatLutMetadata({ name: 'fc', op: 'MatMul', m: 1, k: 4, n: 2, groups: 1, lut: { centroids: 16, vector: 2, metric: 'l1', precision: 'fp16' } }));
+  const a = await analyzeModel(m);
+  assert.deepEqual(a.layers.map((l) => l.info.name), ['fc2']);
+  assert.deepEqual(a.lutLayers.map((l) => l.name), ['fc']);
+});

@@ -22,4 +22,12 @@ export interface ExplorationReport {
   axes: { path: string; values: ExploreValue[] }[];
   points: ExplorationPoint[];
   wallTimeS: number;
+  /** Added fields: what the sweep ran on, and notes (axes without effect, points without an accuracy figure...). */
+  model?: string;
+  accelerator?: string;
+  figures?: string[]; // names of the figures every point carries, with units in figureUnits
+  figureUnits?: Record<string, string>;
+  accuracySources?: string[]; // conversion reports used for accuracy_drop
+  workers?: number;
+  notes?: string[];
 }

@@ -56,8 +56,18 @@ function lutNodePrefixes(model: ModelProto): string[] {
 export async function workloadFromModel(model: ModelProto, opts: OnnxWorkloadOptions): Promise<Workload> {
   const label = opts.name ?? 'model';
   const firstInput = model.graph?.input.find((i) => !(model.graph?.initializer ?? []).some((t) => t.name === i.name));
-  const inputShapes = opts.inputShape && firstInput?.name ? { [firstInput.name]: opts.inputShape } : undefined;
-  const analysis = await analyzeModel(model, { inputShapes, label });
+  let shape = opts.inputShape;
+  // A config's input_shape may leave out the batch dimension (one sample): add a batch of 1.
+  const declaredRank = firstInput?.type?.tensorType?.shape?.dim?.length;
+  if (shape && declaredRank !== undefined && shape.length === declaredRank - 1) shape = [1, ...shape];
+  const inputShapes = shape && firstInput?.name ? { [firstInput.name]: shape } : undefined;
+  let analysis: Awaited<ReturnType<typeof analyzeModel>>;
+  try {
+    analysis = await analyzeModel(model, { inputShapes, label });
+  } catch (err) {
+    // onnxruntime refusing the shapes or the graph is a problem with the input, not an engine bug.
+    throw new SimInputError(`${label}: cannot analyze the model${shape ? ` with input shape [${shape.join(', ')}]` : ''}: ${(err as Error).message}`);
+  }
   const notes: string[] = [];
   const layers: WorkLayer[] = [];
   const dense: DenseLayerInfo[] = [...analysis.dense];

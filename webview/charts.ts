@@ -88,17 +88,15 @@ export function makeChart<T extends ChartType>(
   config: ChartConfiguration<T>,
   recolor: (chart: Chart<T>, p: Palette) => void,
 ): Chart<T> {
-  const chart = new Chart(canvas, config);
-  const entry: Themed = {
-    chart: chart as unknown as Chart,
-    recolor: (c, p) => {
-      recolorScales(c, p);
-      recolor(c as unknown as Chart<T>, p);
-    },
+  const paint = (c: Chart, p: Palette) => {
+    recolorScales(c, p);
+    recolor(c as unknown as Chart<T>, p);
   };
-  entry.recolor(entry.chart, currentPalette);
-  chart.update('none');
-  charts.push(entry);
+  // Colour the config before the first draw (the chart resolves element options once per update).
+  config.options ??= {} as NonNullable<typeof config.options>;
+  paint({ data: config.data, options: config.options } as unknown as Chart, currentPalette);
+  const chart = new Chart(canvas, config);
+  charts.push({ chart: chart as unknown as Chart, recolor: paint });
   return chart;
 }
 
@@ -112,7 +110,7 @@ export function retheme(): void {
   applyDefaults(currentPalette);
   for (const c of charts) {
     c.recolor(c.chart, currentPalette);
-    c.chart.update('none');
+    c.chart.update();
   }
 }
 

@@ -93,7 +93,7 @@ function handle(body: ToWebview): void {
   }
   if (body.capabilities) capabilities = body.capabilities;
   const sameReport = state && JSON.stringify(state.report) === JSON.stringify(body.report);
-  state = { version: 1, report: body.report, title: body.title, ui: sameReport && state ? state.ui : {} };
+  state = { version: 1, report: body.report, title: body.title, reportUri: body.reportUri, ui: sameReport && state ? state.ui : {} };
   saveState();
   try {
     render(body.report, body.title);

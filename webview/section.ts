@@ -53,7 +53,9 @@ export function section(ctx: ViewContext, spec: SectionSpec): Section {
   actions.append(button('CSV', () => ctx.exportCsv(table), { secondary: true, title: `Export the table "${spec.title}" as CSV` }));
   let tableEl = renderTable(table);
   const tableCol = h('div', { class: 'table-col' }, tableEl, spec.extra);
-  const body = h('div', { class: canvas ? 'section-body with-chart' : 'section-body' });
+  // Wide tables go under their chart at full width; narrow ones sit next to it on wide screens.
+  const wide = spec.table.columns.length > 6;
+  const body = h('div', { class: canvas && !wide ? 'section-body with-chart' : 'section-body' });
   if (canvas) body.append(h('figure', { class: spec.tall ? 'chart tall' : 'chart' }, canvas));
   body.append(tableCol);
   const element = h(

@@ -23,7 +23,7 @@ export interface PanelCapabilities {
 
 /** Extension -> webview. */
 export type ToWebview =
-  | { type: 'load'; report: AnyReport; title?: string; theme?: ThemeKind; capabilities?: PanelCapabilities }
+  | { type: 'load'; report: AnyReport; title?: string; theme?: ThemeKind; capabilities?: PanelCapabilities; reportUri?: string }
   /** Reply to `export`, `applyPoint` or `openFile`: shown in the panel's status line. */
   | { type: 'result'; ok: boolean; message: string };
 
@@ -89,6 +89,7 @@ function toWebviewBody(v: unknown): ToWebview {
   if (!checked.ok) fail('body.report', checked.error);
   const out: ToWebview = { type, report: checked.value };
   if (b.title !== undefined) out.title = str(b.title, 'body.title', 500);
+  if (b.reportUri !== undefined) out.reportUri = str(b.reportUri, 'body.reportUri', 4096);
   if (b.theme !== undefined) out.theme = oneOf(b.theme, 'body.theme', THEME_KINDS);
   if (b.capabilities !== undefined) {
     const c = obj(b.capabilities, 'body.capabilities');

@@ -77,7 +77,8 @@ function conversionLayer(s: Shape, c: number, v: number, r: () => number): Conve
 
 export function conversionReport(opts: { model?: string; shapes?: Shape[]; seed?: number } = {}): ConversionReport {
   const r = rng(opts.seed ?? 7);
-  const layers = (opts.shapes ?? MNIST).map((s) => conversionLayer(s, 16, 4, r));
+  // Per-layer overrides as a config would have them (layer "conv3" { vector = 8 }).
+  const layers = (opts.shapes ?? MNIST).map((s, i) => conversionLayer(s, 16, i % 3 === 1 ? 8 : 4, r));
   const tableBytes = layers.reduce((a, l) => a + l.tableBytes, 0);
   const weightBytes = layers.reduce((a, l) => a + l.weightBytes, 0);
   return {

@@ -165,6 +165,7 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
       }, undefined, { timeout: 5000 });
       const after = await corner();
       assert(before[0] > 200 && after[0] < 100, `background did not follow the theme: ${before} -> ${after}`);
+      await screenshot(o.page, 'simulation-switched-to-dark');
       await checkClean(o);
     } finally {
       await o.close();

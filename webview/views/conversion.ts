@@ -62,7 +62,7 @@ export function renderConversion(ctx: ViewContext, r: ConversionReport): void {
           },
           options: {
             indexAxis: r.layers.length > 12 ? 'y' : 'x',
-            scales: { [r.layers.length > 12 ? 'x' : 'y']: { type: 'logarithmic', title: { display: true, text: 'bytes' } } },
+            scales: { [r.layers.length > 12 ? 'x' : 'y']: { type: 'logarithmic', title: { display: true, text: 'bytes (log scale)' }, ticks: { callback: (v: number | string) => fmtBytes(Number(v)) } } },
             plugins: { tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${fmtBytes(Number(c.raw))}` } } },
           },
         },
@@ -99,7 +99,8 @@ export function renderConversion(ctx: ViewContext, r: ConversionReport): void {
           type: 'bar',
           data: { labels, datasets: [{ label: 'percent', data: values }] },
           options: {
-            scales: { y: { min: 0, max: 100, title: { display: true, text: '%' } } },
+            // Zoomed to the values, so a drop of a fraction of a point is visible; the table has the exact figures.
+            scales: { y: { min: Math.max(0, Math.floor(Math.min(...values) - 2)), max: 100, title: { display: true, text: '%' } } },
             plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${Number(c.raw).toFixed(2)} %` } } },
           },
         },

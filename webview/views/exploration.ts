@@ -160,7 +160,10 @@ export function renderExploration(ctx: ViewContext, r: ExplorationReport): void 
             x: { type: 'linear', title: { display: true, text: figureLabel(xName) } },
             y: { type: 'linear', title: { display: true, text: figureLabel(yName) } },
           },
-          plugins: { tooltip: { callbacks: { label: tooltipLines } } },
+          plugins: {
+            tooltip: { callbacks: { label: tooltipLines } },
+            legend: { labels: { sort: (a, b) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0) } },
+          },
           onClick: (_e, elements) => {
             const el = elements[0];
             if (!el || !chart) return;

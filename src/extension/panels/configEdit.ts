@@ -60,9 +60,9 @@ function insertIntoBlock(text: string, block: Block | FileNode, lines: string[])
   const singleLine = !text.slice(open.end, close.start).includes('\n');
   if (singleLine && lines.length === 1) {
     // `ccm { units = 8 }` -> `ccm { units = 8  lanes = 2 }`
-    const before = text.slice(0, close.start).replace(/[ \t]*$/, '');
-    const pad = before.endsWith('{') ? ' ' : '  ';
-    return { start: before.length, end: close.start, text: `${pad}${lines[0]} ` };
+    // A pure insertion (no replaced range), so several inserts into one block compose.
+    const spaced = /[ \t]$/.test(text.slice(0, close.start));
+    return { start: close.start, end: close.start, text: `${spaced ? ' ' : '  '}${lines[0]} ` };
   }
   const outer = indentOf(text, block.start);
   const inner = outer + '  ';
@@ -98,16 +98,17 @@ export function applyPointToConfig(text: string, settings: Record<string, Settin
       continue;
     }
     const [root, ...rest] = parts;
-    let container: Block | FileNode | undefined;
+    let container: Block | FileNode;
     let keys = rest;
     if (root === 'accelerator' || root === 'model') {
       const candidates = blocks(file.items, root);
       const wanted = exploreChoice(file, root);
-      container = (wanted && candidates.find((b) => labelOf(b) === wanted)) || candidates[0];
-      if (!container) {
+      const found = (wanted && candidates.find((b) => labelOf(b) === wanted)) || candidates[0];
+      if (!found) {
         skipped.push({ path, reason: `the config has no ${root} block` });
         continue;
       }
+      container = found;
     } else {
       // `lut.centroids` and other top-level blocks: the path's first part is the block.
       container = file;
@@ -116,7 +117,7 @@ export function applyPointToConfig(text: string, settings: Record<string, Settin
     // Walk (or create) nested blocks down to the last key.
     let missing: string[] | undefined;
     for (let i = 0; i < keys.length - 1; i++) {
-      const next = blocks(container.items, keys[i])[0];
+      const next: Block | undefined = blocks(container.items, keys[i])[0];
       if (!next) {
         missing = keys.slice(i);
         break;

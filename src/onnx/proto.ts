@@ -113,25 +113,28 @@ function fromPlain(type: protobuf.Type, obj: Plain, depth: number): Plain {
 }
 
 function describe(e: unknown): string {
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return `messages nested too deeply`;
   const m = e instanceof Error ? e.message : String(e);
-  return m.replace(/^index out of range.*$/, 'the data ends early (truncated file?)');
+  if (e instanceof RangeError && /call stack/i.test(m)) return 'messages nested too deeply';
+  if (/nesting depth/i.test(m)) return `messages nested too deeply (${m})`;
+  if (/^index out of range/.test(m)) return 'the data ends early (truncated file?)';
+  return `corrupt protobuf data (${m})`;
 }
 
 /** Decodes one protobuf message to a plain object; any decoding failure becomes an OnnxFormatError naming `where`. */
 export function decodeMessage<T>(typeName: Parameters<typeof messageType>[0], bytes: Uint8Array, where: string): T {
   const type = messageType(typeName);
+  const what = typeName === 'ModelProto' ? 'ONNX model' : `ONNX ${typeName}`;
   let msg: protobuf.Message;
   try {
     msg = type.decode(bytes);
   } catch (e) {
-    throw new OnnxFormatError(`${where}: not a valid ONNX ${typeName} (${describe(e)})`);
+    throw new OnnxFormatError(`${where}: not a valid ${what}: ${describe(e)}`);
   }
   try {
     return toPlain(type, msg as unknown as Plain, 0, where) as T;
   } catch (e) {
     if (e instanceof OnnxFormatError) throw e;
-    throw new OnnxFormatError(`${where}: not a valid ONNX ${typeName} (${describe(e)})`);
+    throw new OnnxFormatError(`${where}: not a valid ${what}: ${describe(e)}`);
   }
 }
 

@@ -36,8 +36,10 @@ export class Engine implements vscode.Disposable {
     const sub = token?.onCancellationRequested(() => source.cancel());
     if (token?.isCancellationRequested) source.cancel();
     this.running.set(id, source);
-    const args = cliArgs(spec);
     const cfg = settings();
+    const args = cliArgs(spec);
+    // explore takes its worker count as an option; every engine also sees LUTDLA_WORKERS.
+    if (spec.command === 'explore' && cfg.workers > 0) args.push('--workers', String(cfg.workers));
     this.log.info(`[${title}] lutdla ${args.map(quoteArg).join(' ')}`);
     this.notices.fire({ id, title, event: { type: 'start', args } });
     try {

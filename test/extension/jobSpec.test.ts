@@ -55,7 +55,10 @@ test('convert from a config takes the model block, its onnx and the output folde
     assert.throws(() => resolveJob({ command: 'convert', config: 'c.lutdla', modelName: 'nope' }, dir, ''), /no model "nope"/);
     const explore = resolveJob({ command: 'explore', config: '${workspaceFolder}/c.lutdla' }, dir, '');
     assert.deepEqual(cliArgs(explore), ['explore', path.join(dir, 'c.lutdla'), '--out', dir]);
-    assert.deepEqual(expectedOutputs(explore), [path.join(dir, 'c.exploration.json')]);
+    assert.deepEqual(expectedOutputs(explore), [path.join(dir, 'c.exploration.json'), path.join(dir, 'c.exploration.csv')]);
+    const sim = resolveJob({ command: 'simulate', config: 'c.lutdla', model: 'models/mnist.lut.onnx', accelerator: 'edge' }, dir, '');
+    assert.deepEqual(cliArgs(sim), ['simulate', path.join(dir, 'models', 'mnist.lut.onnx'), '--config', path.join(dir, 'c.lutdla'), '--accelerator', 'edge', '--out', path.join(dir, 'models')]);
+    assert.deepEqual(expectedOutputs(sim), [path.join(dir, 'models', 'mnist.lut.simulation.json')]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -101,22 +101,32 @@ export async function pickConvertSettings(model: vscode.Uri, title: string): Pro
   return { kind: 'settings', centroids, vector, metric, precision };
 }
 
-/** A data file for calibration or evaluation: one found in the workspace, browse, or none. Null = none. */
+/**
+ * A data file for calibration (required by the engine) or evaluation (optional): one found in the workspace (those
+ * next to the model first), or browse; evaluation can also be None. Null = none.
+ */
 export async function pickDataFile(purpose: 'calibration' | 'evaluation', near: vscode.Uri, title: string): Promise<string | null | undefined> {
-  const found = await vscode.workspace.findFiles('**/*.{npz,npy,idx,ubyte,gz,json,bin}', '**/{node_modules,dist,.git}/**', 200);
-  const dataLike = found.filter((u) => !/\.(conversion|simulation|exploration)\.json$|package(-lock)?\.json$|tsconfig|settings\.json$/i.test(u.fsPath));
-  const near0 = path.dirname(near.fsPath);
-  dataLike.sort((a, b) => Number(b.fsPath.startsWith(near0)) - Number(a.fsPath.startsWith(near0)) || a.fsPath.localeCompare(b.fsPath));
+  const found = [
+    ...await vscode.workspace.findFiles('**/*.{npy,npz,pb}', '**/{node_modules,dist,.git}/**', 200),
+    ...await vscode.workspace.findFiles('**/*-ubyte*', '**/{node_modules,dist,.git}/**', 50),
+  ];
+  const nearDir = path.dirname(near.fsPath) + path.sep;
+  found.sort((a, b) => Number(b.fsPath.startsWith(nearDir)) - Number(a.fsPath.startsWith(nearDir)) || a.fsPath.localeCompare(b.fsPath));
   type V = string | 'none' | 'browse';
   const items: Item<V>[] = [
-    { label: '$(circle-slash) None', description: purpose === 'calibration' ? 'the engine uses its default calibration inputs' : 'no accuracy figures', value: 'none' },
-    { label: '$(folder-opened) Browse...', value: 'browse' },
-    ...dataLike.slice(0, 50).map((u): Item<V> => ({ label: path.basename(u.fsPath), description: rel(u), value: u.fsPath })),
+    ...found.slice(0, 50).map((u): Item<V> => ({ label: path.basename(u.fsPath), description: rel(u), value: u.fsPath })),
+    { label: '$(folder-opened) Browse...', description: '.npy, .npz, .pb or IDX files', value: 'browse' },
   ];
-  const chosen = await pick(items, `${purpose === 'calibration' ? 'Calibration' : 'Evaluation'} data (the config names none)`, title);
+  if (purpose === 'evaluation') items.unshift({ label: '$(circle-slash) None', description: 'no accuracy figures, only agreement on calibration rows', value: 'none' });
+  const chosen = await pick(items, purpose === 'calibration'
+    ? 'Calibration data: inputs the centroids and tables are fitted on (the config names none)'
+    : 'Evaluation data: inputs the accuracy is measured on (optional)', title);
   if (chosen === undefined) return undefined;
   if (chosen === 'none') return null;
   if (chosen !== 'browse') return chosen;
-  const files = await vscode.window.showOpenDialog({ canSelectMany: false, defaultUri: vscode.Uri.file(near0), openLabel: `Use for ${purpose}` });
+  const files = await vscode.window.showOpenDialog({
+    canSelectMany: false, defaultUri: vscode.Uri.file(path.dirname(near.fsPath)), openLabel: `Use for ${purpose}`,
+    filters: { 'Data': ['npy', 'npz', 'pb', 'gz'], 'All files': ['*'] },
+  });
   return files?.[0]?.fsPath;
 }

@@ -84,7 +84,9 @@ export function cliArgs(spec: JobSpec): string[] {
 
 /** The base name the engine gives its outputs: the model block's name, else the model file's name. */
 export function outputBaseName(spec: JobSpec): string {
-  if (spec.command !== 'explore' && spec.modelName) return spec.modelName;
+  // simulate names its report after the model file it reads (x.lut.onnx -> x.lut.simulation.json).
+  if (spec.command === 'simulate' && spec.model) return path.basename(spec.model).replace(/\.onnx$/i, '');
+  if (spec.command === 'convert' && spec.modelName) return spec.modelName;
   const file = spec.command === 'explore' ? spec.config : spec.model ?? spec.config ?? 'model';
   return path.basename(file).replace(/\.lut\.onnx$/i, '').replace(/\.(onnx|lutdla)$/i, '');
 }
@@ -98,7 +100,7 @@ export function expectedOutputs(spec: JobSpec): string[] {
     case 'simulate':
       return [path.join(spec.out, `${name}.simulation.json`)];
     case 'explore':
-      return [path.join(spec.out, `${name}.exploration.json`)];
+      return [path.join(spec.out, `${name}.exploration.json`), path.join(spec.out, `${name}.exploration.csv`)];
   }
 }
 

@@ -114,7 +114,8 @@ class JobTerminal implements vscode.Pseudoterminal {
       this.spec = resolveJob(this.def, this.baseDir, settings(vscode.Uri.file(this.baseDir)).outputFolder);
     } catch (e) {
       const msg = e instanceof JobRequestError ? e.message : String(e);
-      this.line(`error: task ${this.def.command}: ${msg}`);
+      const where = this.def.config ?? this.def.model;
+      this.line(where ? `${path.resolve(this.baseDir, where.replace(/\$\{workspaceFolder\}/g, this.baseDir))}:1:1: error: ${msg}` : `error: ${msg}`);
       this.closeEmitter.fire(1);
       return;
     }

@@ -137,7 +137,8 @@ describe('LUT-DLA extension', () => {
     for (const expected of ['convert tiny.lutdla tiny', 'simulate tiny.lutdla tiny', 'explore tiny.lutdla']) {
       assert.ok(commands.includes(expected), `task '${expected}' listed; got ${commands.join('; ')}`);
     }
-    assert.ok(tasks.every((t) => t.source === 'lutdla' && t.execution instanceof vscode.CustomExecution));
+    const provided = tasks.filter((t) => t.definition.config === 'tiny.lutdla');
+    assert.ok(provided.every((t) => t.source === 'lutdla' && t.execution instanceof vscode.CustomExecution), 'provided tasks run in a pseudoterminal');
   });
 
   it('runs a lutdla task in the terminal: exit code 0 and the outputs written', async () => {
@@ -160,5 +161,49 @@ describe('LUT-DLA extension', () => {
     assert.equal(code, 0, `the task ended with ${code}`);
     assert.ok(fs.existsSync(file('tiny.lut.onnx')), `tiny.lut.onnx written next to the model; folder holds ${filesIn(workspaceDir()).join(', ')}`);
     assert.ok(fs.existsSync(file('tiny.conversion.json')));
+  });
+
+  it('runs a tasks.json task whose engine error becomes a Problems entry', async () => {
+    await api();
+    const tasks = await vscode.tasks.fetchTasks({ type: 'lutdla' });
+    const task = tasks.find((t) => t.name === 'convert garbage');
+    assert.ok(task, `the tasks.json task; got ${tasks.map((t) => t.name).join('; ')}`);
+    const ended = new Promise<number | undefined>((resolve) => {
+      const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.name === 'convert garbage') {
+          sub.dispose();
+          resolve(e.exitCode);
+        }
+      });
+    });
+    await vscode.tasks.executeTask(task);
+    const code = await Promise.race([ended, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
+    assert.equal(code, 1, 'the engine fails on a file that is not a model');
+    const uri = vscode.Uri.file(file('garbage.onnx'));
+    const problems = await until('a Problems entry on garbage.onnx', () => {
+      const d = vscode.languages.getDiagnostics(uri);
+      return d.length ? d : undefined;
+    }, 15_000);
+    assert.equal(problems[0].severity, vscode.DiagnosticSeverity.Error);
+  });
+
+  it('converts from the explorer menu, answering the quick picks with their defaults', async () => {
+    await api();
+    const model = vscode.Uri.file(file(path.join('picked', 'picked.onnx')));
+    const running = vscode.commands.executeCommand<JobResult>('lutdla.convertModel', model);
+    // Quick picks: [config "tiny", Choose settings...] -> settings; c, v, metric, precision defaults;
+    // calibration: the data file next to the model (listed first); evaluation: None. Each step waits for its pick.
+    const steps = ['workbench.action.quickOpenSelectNext', 'workbench.action.acceptSelectedQuickOpenItem',
+      ...Array<string>(6).fill('workbench.action.acceptSelectedQuickOpenItem')];
+    for (const step of steps) {
+      await new Promise((r) => setTimeout(r, 800));
+      await vscode.commands.executeCommand(step);
+    }
+    const result = await running;
+    assert.equal(result.status, 'ok', `conversion failed: ${result.error}`);
+    const out = path.dirname(model.fsPath);
+    assert.ok(fs.existsSync(path.join(out, 'picked.lut.onnx')), `written next to the model; folder holds ${filesIn(out).join(', ')}`);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'picked.conversion.json'), 'utf8')) as { config: { centroids: number; vector: number } };
+    assert.deepEqual([report.config.centroids, report.config.vector], [16, 4], 'the default c and v');
   });
 });

@@ -90,6 +90,15 @@ documents.onDidClose((e) => {
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }).catch(() => undefined);
 });
 
+// A data or model file appeared or vanished (e.g. `npm run demo` created it): paths are re-checked, so the
+// analyses cached per version are dropped and every open config is validated again.
+connection.onDidChangeWatchedFiles(() => {
+  for (const doc of documents.all()) {
+    service.forget(doc.uri);
+    scheduleValidation(doc.uri);
+  }
+});
+
 connection.onCompletion((p, token) =>
   withDoc(p.textDocument.uri, [], 'completion', token, (d) => service.complete(d, p.position).map(toLspCompletion)),
 );

@@ -74,6 +74,21 @@ test('the language server over stdio: diagnostics as you type, completion, hover
     const symbols = (await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as { name: string }[];
     assert.equal(symbols[0].name, 'accelerator "a"');
 
+    const edits = (await conn.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })) as { newText: string }[];
+    assert.equal(edits.length, 1);
+    assert.equal(edits[0].newText, 'accelerator "a" {\n  clock = 64MHz\n}\n');
+    const folds = (await conn.sendRequest('textDocument/foldingRange', { textDocument: { uri } })) as { startLine: number }[];
+    assert.equal(folds[0].startLine, 0);
+
+    // A watched file changed: the open documents are validated again.
+    const before = published.length;
+    await conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(ROOT, 'examples', 'x.onnx')).toString(), type: 1 }] });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no re-validation after a watched file changed')), 15000);
+      const check = (): void => (published.length > before ? (clearTimeout(t), resolve()) : void waiters.push(check));
+      check();
+    });
+
     // A request for a document the server does not know is answered, not fatal.
     const none = await conn.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///nope.lutdla' }, position: { line: 0, character: 0 } });
     assert.equal(none, null);

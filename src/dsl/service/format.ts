@@ -34,13 +34,14 @@ export function formatText(text: string, options: FormattingOptions = { tabSize:
       blank++;
       continue;
     }
-    if (out.length && blank) out.push('');
-    blank = 0;
     let closers = 0;
     for (const t of toks) {
       if (t.kind === 'rbrace' || t.kind === 'rbracket') closers++;
       else break;
     }
+    // At most one blank line in a row, and none just before a closing brace.
+    if (out.length && blank && !closers) out.push('');
+    blank = 0;
     const indent = unit.repeat(Math.max(0, depth - closers));
     let s = indent;
     for (let i = 0; i < toks.length; i++) {

@@ -64,7 +64,7 @@ function entryHover(item: Item & { kind: 'entry' }, tok: ReturnType<typeof token
   if (tok.kind === 'string' && field.schema['x-path'] && a.filePath) {
     const abs = path.resolve(path.dirname(a.filePath), tok.str ?? '');
     const exists = fs.existsSync(abs);
-    return md(`${fieldMarkdown(field, blockPath)}\n\n\`${abs}\`${exists ? '' : ' (does not exist yet)'}`);
+    return md(`${fieldMarkdown(field, blockPath)}\n\n\`${abs.replace(/`/g, "'")}\`${exists ? '' : ' (does not exist yet)'}`);
   }
   return valueHover(field, tok, blockPath, md);
 }

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ArraySource, bufferSource, fileSource } from './array';
 import { DataError } from './errors';
@@ -277,9 +276,4 @@ export class Dataset {
   close(): void {
     this.source.close();
   }
-}
-
-/** Default name for display: the file name. */
-export function dataName(file: string): string {
-  return path.basename(file);
 }

@@ -84,14 +84,14 @@ export function zipEntries(src: ByteSource, size: number, label: string): ZipEnt
 }
 
 /** The bytes of one entry: a view for stored entries, inflated (bounded by the declared size) for deflated ones. */
-export function zipEntryData(src: ByteSource, size: number, e: ZipEntry, label: string): { src: ByteSource; size: number; offset: number } {
+export function zipEntryData(src: ByteSource, size: number, e: ZipEntry, label: string): { src: ByteSource; size: number } {
   if (e.localOffset + 30 > size) throw new DataError(`${label}: entry '${e.name}' lies outside the file (truncated?)`);
   const lh = src.read(e.localOffset, 30);
   if (u32(lh, 0) !== 0x04034b50) throw new DataError(`${label}: corrupt zip entry '${e.name}'`);
   const start = e.localOffset + 30 + u16(lh, 26) + u16(lh, 28);
   if (start + e.compressedSize > size) throw new DataError(`${label}: entry '${e.name}' is cut off (truncated file?)`);
   if (e.method === 0) {
-    return { src: { read: (o, l) => src.read(start + o, l), close: () => src.close() }, size: e.size, offset: 0 };
+    return { src: { read: (o, l) => src.read(start + o, l), close: () => src.close() }, size: e.size };
   }
   if (e.method !== 8) throw new DataError(`${label}: entry '${e.name}' uses zip compression method ${e.method}; only stored and deflate are supported`);
   let out: Buffer;
@@ -101,7 +101,7 @@ export function zipEntryData(src: ByteSource, size: number, e: ZipEntry, label: 
     throw new DataError(`${label}: entry '${e.name}' does not inflate (${(err as Error).message})`);
   }
   if (out.length !== e.size) throw new DataError(`${label}: entry '${e.name}' inflates to ${out.length} bytes, the directory says ${e.size}`);
-  return { src: bufferSource(out), size: out.length, offset: 0 };
+  return { src: bufferSource(out), size: out.length };
 }
 
 /** Opens the arrays of a .npz lazily by name (without the .npy suffix). */

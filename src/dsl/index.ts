@@ -10,3 +10,4 @@ export * from './config';
 export { LanguageService } from './service/languageService';
 export type * from './service/types';
 export { formatText } from './service/format';
+export type { Definition } from './service/definition';

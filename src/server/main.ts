@@ -76,6 +76,7 @@ connection.onInitialize((): InitializeResult => ({
     documentFormattingProvider: true,
     foldingRangeProvider: true,
     documentLinkProvider: { resolveProvider: false },
+    definitionProvider: true,
   },
   serverInfo: { name: 'lutdla-language-server', version: '0.1.0' },
 }));
@@ -111,6 +112,13 @@ connection.onHover((p, token) =>
 connection.onDocumentSymbol((p, token) => withDoc(p.textDocument.uri, [], 'symbols', token, (d) => service.symbols(d).map(toLspSymbol)));
 connection.onDocumentFormatting((p, token) => withDoc(p.textDocument.uri, [], 'formatting', token, (d) => service.format(d, p.options)));
 connection.onFoldingRanges((p, token) => withDoc(p.textDocument.uri, [], 'folding', token, (d) => service.folding(d)));
+connection.onDefinition((p, token) =>
+  withDoc(p.textDocument.uri, null, 'definition', token, (d) => {
+    const def = service.definition(d, p.position);
+    if (!def) return null;
+    return { uri: def.file ? pathToFileURL(def.file).toString() : p.textDocument.uri, range: def.range };
+  }),
+);
 connection.onDocumentLinks((p, token) =>
   withDoc(p.textDocument.uri, [], 'links', token, (d) =>
     service.links(d).map((l) => ({ range: l.range, target: pathToFileURL(l.target).toString(), tooltip: l.tooltip })),

@@ -167,3 +167,14 @@ test('completion: renaming the key of an existing entry inserts the name only', 
   assert.equal(v.isSnippet, false);
   assert.deepEqual(v.range, { start: { line: 0, character: 6 }, end: { line: 0, character: 9 } });
 });
+
+test('go to definition: a path names its file, an explore reference names its block', () => {
+  const file = path.join(EXAMPLES, 'x.lutdla');
+  const text = 'accelerator "edge" {}\nmodel "m" { onnx = "mnist/m.onnx" }\nexplore { accelerator = "edge" }';
+  const d = doc(text, file);
+  assert.equal(ls.definition(d, posOf(text, 'm.onnx'))!.file, path.join(EXAMPLES, 'mnist', 'm.onnx'));
+  const ref = ls.definition(d, posOf(text, '"edge" }', 2))!;
+  assert.equal(ref.file, undefined);
+  assert.deepEqual(ref.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 18 } });
+  assert.equal(ls.definition(d, posOf(text, 'model')), null);
+});

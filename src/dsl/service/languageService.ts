@@ -11,6 +11,7 @@ import { foldingRanges } from './folding';
 import { formatText } from './format';
 import { hover } from './hover';
 import { documentLinks } from './links';
+import { definition, type Definition } from './definition';
 import type { CompletionItem, DocumentLink, DocumentSymbol, FoldingRange, FormattingOptions, Hover, TextDocumentLike, TextEdit } from './types';
 
 export class LanguageService {
@@ -55,6 +56,10 @@ export class LanguageService {
 
   links(doc: TextDocumentLike): DocumentLink[] {
     return documentLinks(this.analyze(doc));
+  }
+
+  definition(doc: TextDocumentLike, pos: Position): Definition | null {
+    return definition(this.analyze(doc), pos);
   }
 
   /** One edit replacing the whole text, or none when the text is already formatted or cannot be lexed. */

@@ -119,8 +119,33 @@ export function initTheme(): void {
   applyDefaults(currentPalette);
 }
 
+/** Series colours: the theme's chart colours, then the same mixed towards the background, then the foreground. */
 export function seriesColor(p: Palette, i: number): string {
-  return p.series[i % p.series.length];
+  const n = p.series.length;
+  const base = p.series[i % n];
+  const round = Math.floor(i / n) % 3;
+  if (round === 0) return base;
+  return mix(base, round === 1 ? p.background : p.foreground, 0.45);
+}
+
+function rgb(color: string): [number, number, number] | undefined {
+  const h = /^#([0-9a-f]{6})/i.exec(color.trim());
+  if (h) {
+    const v = parseInt(h[1], 16);
+    return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  }
+  const s = /^#([0-9a-f]{3})$/i.exec(color.trim());
+  if (s) return s[1].split('').map((x) => parseInt(x + x, 16)) as [number, number, number];
+  const f = /^rgba?\(\s*([\d.]+)[ ,]+([\d.]+)[ ,]+([\d.]+)/i.exec(color.trim());
+  return f ? [Number(f[1]), Number(f[2]), Number(f[3])] : undefined;
+}
+
+function mix(a: string, b: string, t: number): string {
+  const x = rgb(a);
+  const y = rgb(b);
+  if (!x || !y) return a;
+  const c = x.map((v, i) => Math.round(v * (1 - t) + y[i] * t));
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
 }
 
 export { Chart };

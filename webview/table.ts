@@ -59,6 +59,10 @@ export function renderTable(spec: TableSpec): HTMLElement {
     );
   });
   const table = h('table', { 'data-table': spec.id }, h('caption', null, spec.caption), h('thead', null, head), h('tbody', null, ...body));
+  if (!body.length) {
+    const span = spec.columns.length + (action ? 1 : 0);
+    table.append(h('tfoot', null, h('tr', null, h('td', { colspan: span, class: 'empty' }, 'None'))));
+  }
   // A focusable scroll region, so keyboard users can scroll a wide table.
   return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': spec.caption }, table);
 }

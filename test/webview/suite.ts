@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AnyReport } from '../../src/protocol/reportShape';
@@ -259,6 +261,36 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
       await checkClean(o);
     } finally {
       await o.close();
+    }
+  });
+
+  test('reports written by the real CLI (simulate, explore on examples/) render', async (browser, server) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lutdla-webview-'));
+    try {
+      const cli = path.join(ROOT, 'dist', 'cli.js');
+      assert(fs.existsSync(cli), 'dist/cli.js missing: build first');
+      const run = (args: string[]) => execFileSync(process.execPath, [cli, ...args, '--out', dir], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+      run(['simulate', 'examples/mnist/mnist-cnn.onnx', '--config', 'examples/edge.lutdla']);
+      run(['explore', 'examples/edge.lutdla', '--workers', '1']);
+      for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+        const report = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as AnyReport;
+        const o = await open(browser, server.panelUrl, 'dark');
+        try {
+          await load(o.page, report);
+          await rendered(o.page, report.kind);
+          const table = report.kind === 'exploration' ? 'points' : 'layers';
+          const expected = report.kind === 'exploration' ? report.points.length : report.layers.length;
+          assert((await rowCount(o.page, table)) === expected, `${file}: table rows`);
+          const ink = await canvasInk(o.page);
+          assert(ink.length > 0 && ink.every((n) => n > 300), `${file}: blank chart ${ink}`);
+          await screenshot(o.page, `cli-${report.kind}-dark`);
+          await checkClean(o);
+        } finally {
+          await o.close();
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

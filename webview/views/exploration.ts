@@ -157,8 +157,8 @@ export function renderExploration(ctx: ViewContext, r: ExplorationReport): void 
           parsing: false,
           interaction: { mode: 'nearest', intersect: true },
           scales: {
-            x: { type: 'linear', title: { display: true, text: figureLabel(xName) } },
-            y: { type: 'linear', title: { display: true, text: figureLabel(yName) } },
+            x: { type: 'linear', title: { display: true, text: figureLabel(xName) }, ticks: { callback: (v: number | string) => fmtFigure(xName, Number(v)) } },
+            y: { type: 'linear', title: { display: true, text: figureLabel(yName) }, ticks: { callback: (v: number | string) => fmtFigure(yName, Number(v)) } },
           },
           plugins: {
             tooltip: { callbacks: { label: tooltipLines } },
@@ -182,7 +182,7 @@ export function renderExploration(ctx: ViewContext, r: ExplorationReport): void 
         Object.assign(feas, { pointRadius: 4 });
         infeas.backgroundColor = withAlpha(p.muted, 0.35);
         infeas.borderColor = p.muted;
-        Object.assign(infeas, { pointRadius: 3.5, pointStyle: 'crossRot', borderWidth: 1.5 });
+        Object.assign(infeas, { pointRadius: 5, pointStyle: 'crossRot', borderWidth: 2 });
         sel.backgroundColor = 'rgba(0,0,0,0)';
         sel.borderColor = p.highlight;
         Object.assign(sel, { pointRadius: 9, borderWidth: 3 });
@@ -191,7 +191,19 @@ export function renderExploration(ctx: ViewContext, r: ExplorationReport): void 
     sec.setChart(chart as unknown as Chart);
   }
 
+  const plotHint = h('p', { class: 'hint', 'data-plot-hint': '' });
+  sec.canvas?.parentElement?.after(plotHint);
+  const updateHint = (): void => {
+    const shown = r.points.filter((p) => typeof p.figures[xName] === 'number' && typeof p.figures[yName] === 'number');
+    const feasible = shown.filter((p) => p.feasible).length;
+    const parts = [`${shown.length} of ${r.points.length} points have both figures and are plotted.`];
+    if (!feasible) parts.push('No plotted point meets every constraint, so no front is drawn (see the Note column).');
+    plotHint.textContent = parts.join(' ');
+  };
+  updateHint();
+
   function refresh(): void {
+    updateHint();
     if (chart) {
       const next = datasets();
       next.forEach((d, i) => {

@@ -164,8 +164,8 @@ export function renderSimulation(ctx: ViewContext, r: SimulationReport): void {
             },
             options: {
               scales: {
-                y: { type: 'logarithmic', position: 'left', title: { display: true, text: 'GOPS/W' } },
-                y1: { type: 'logarithmic', position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'GOPS/mm²' } },
+                y: { type: 'linear', beginAtZero: true, position: 'left', title: { display: true, text: 'GOPS/W' } },
+                y1: { type: 'linear', beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'GOPS/mm²' } },
               },
             },
           },

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Block, Entry, FileNode, Item, RequireDirective, Span, Value, VaryDirective } from './ast';
 import type { Severity } from './diagnostics';
 import { ROOT, deref, enumOf, isNumeric, METRIC_SCHEMA, METRIC_UNITS, type BlockSpec, type FieldSpec, type JsonSchema } from './schema';
-import { closest, didYouMean } from './suggest';
+import { closest, didYouMean, shortName } from './suggest';
 import { convert, describeDimension, dimensionOf, formatQuantity, lookupUnit, unitCaseSuggestion, unitsOfDimension } from './units';
 
 export interface RawDiagnostic extends Span {
@@ -76,7 +76,8 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     }
   }
 
-  function unknownName(name: string, span: Span, spec: BlockSpec, what: 'key' | 'block'): void {
+  function unknownName(fullName: string, span: Span, spec: BlockSpec, what: 'key' | 'block'): void {
+    const name = shortName(fullName);
     const where = spec.keyword ? `in ${spec.keyword}` : 'at the top level';
     // A key that belongs one block down (`units` directly in accelerator) gets a pointed hint.
     for (const sub of spec.blocks.values()) {
@@ -87,7 +88,7 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     }
     const candidates = what === 'block' ? [...spec.blocks.keys()] : [...spec.fields.keys(), ...spec.blocks.keys(), ...spec.directives.keys()];
     const allowed = candidates.length ? ` Allowed ${where}: ${candidates.join(', ')}.` : '';
-    report('error', 'unknown-key', span, `unknown ${what} '${name}' ${where}${didYouMean(name, candidates)}.${allowed}`);
+    report('error', 'unknown-key', span, `unknown ${what} '${name}' ${where}${didYouMean(fullName, candidates)}.${allowed}`);
   }
 
   function lowerEntry(e: Entry, spec: BlockSpec, target: Record<string, unknown>, ptr: string, seen: Map<string, Span>): void {
@@ -253,7 +254,7 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
 
   function checkNumber(n: number, s: JsonSchema, span: Span, label: string): void {
     const unit = s['x-unit'] ?? '';
-    if (s['x-powerOfTwo'] && Number.isInteger(n) && n > 0 && (n & (n - 1)) !== 0) {
+    if (s['x-powerOfTwo'] && Number.isInteger(n) && n > 0 && !Number.isInteger(Math.log2(n))) {
       const lo = 2 ** Math.floor(Math.log2(n));
       report('error', 'power-of-two', span, `${label} must be a power of two (the index is log2(c) bits): ${n} is not; use ${lo} or ${lo * 2}`);
     }

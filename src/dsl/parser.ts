@@ -23,10 +23,14 @@ export interface ParseResult {
   tokens: Token[];
 }
 
+/** Deeper nesting than this is an error (and keeps the recursive descent far from the stack limit). */
+const MAX_DEPTH = 32;
+
 export function parse(text: string): ParseResult {
   const { tokens, comments } = lex(text);
   const errors: SyntaxError[] = [];
   let pos = 0;
+  let depth = 0;
   const peek = (k = 0): Token => tokens[Math.min(pos + k, tokens.length - 1)];
   const next = (): Token => tokens[Math.min(pos++, tokens.length - 1)];
   const error = (message: string, start: number, end: number): void => {
@@ -50,6 +54,17 @@ export function parse(text: string): ParseResult {
       if (t.kind === 'rbrace') return;
       if (pos > first && t.newlineBefore) return;
       pos++;
+    }
+  };
+
+  /** Skips a bracketed group (the opener is the current token) without building nodes; returns its end. */
+  const skipGroup = (open: 'lbrace' | 'lbracket', close: 'rbrace' | 'rbracket'): number => {
+    let d = 0;
+    for (;;) {
+      const t = next();
+      if (t.kind === 'eof') return t.end;
+      if (t.kind === open) d++;
+      else if (t.kind === close && --d === 0) return t.end;
     }
   };
 
@@ -102,6 +117,20 @@ export function parse(text: string): ParseResult {
   };
 
   const parseList = (): ListValue => {
+    if (depth >= MAX_DEPTH) {
+      const t = peek();
+      error(`lists nested more than ${MAX_DEPTH} deep`, t.start, t.end);
+      return { kind: 'list', items: [], closed: true, start: t.start, end: skipGroup('lbracket', 'rbracket') };
+    }
+    depth++;
+    try {
+      return parseListBody();
+    } finally {
+      depth--;
+    }
+  };
+
+  const parseListBody = (): ListValue => {
     const open = next();
     const list: ListValue = { kind: 'list', items: [], closed: false, start: open.start, end: open.end };
     for (;;) {
@@ -140,13 +169,13 @@ export function parse(text: string): ParseResult {
       if (entry.eq.text === '==') error("use '=' to set a value", entry.eq.start, entry.eq.end);
       entry.end = entry.eq.end;
     } else if (t.newlineBefore || t.kind === 'eof' || t.kind === 'rbrace') {
-      error(`expected '=' after '${key.text}'`, key.start, key.end);
+      error(`expected '=' after '${key.text.length > 40 ? key.text.slice(0, 37) + '...' : key.text}'`, key.start, key.end);
       return entry;
     } else if (t.kind === 'colon') {
       error("use '=' to set a value, not ':'", t.start, t.end);
       entry.eq = next();
     } else {
-      error(`expected '=' after '${key.text}'`, key.end, key.end);
+      error(`expected '=' after '${key.text.length > 40 ? key.text.slice(0, 37) + '...' : key.text}'`, key.end, key.end);
     }
     entry.value = parseValue(true);
     entry.end = Math.max(entry.end, entry.value.end);
@@ -255,8 +284,15 @@ export function parse(text: string): ParseResult {
       error(`expected '{' after ${block.label ? 'the label' : `'${keyword.text}'`}`, block.end, block.end);
       return block;
     }
+    if (depth >= MAX_DEPTH) {
+      error(`blocks nested more than ${MAX_DEPTH} deep`, peek().start, peek().end);
+      block.end = skipGroup('lbrace', 'rbrace');
+      return block;
+    }
     block.open = next();
+    depth++;
     parseItems(block.items, true);
+    depth--;
     if (peek().kind === 'rbrace') {
       block.close = next();
       block.end = block.close.end;

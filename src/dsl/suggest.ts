@@ -18,6 +18,7 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate within a distance that scales with the word, or undefined. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > 64) return undefined; // nothing is that long; spare the quadratic distance
   const w = word.toLowerCase();
   let best: string | undefined;
   let bestD = Infinity;
@@ -38,4 +39,9 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const c = closest(word, candidates);
   return c ? ` (did you mean '${c}'?)` : '';
+}
+
+/** A name as quoted in a message: long names are cut so one diagnostic stays one readable line. */
+export function shortName(name: string): string {
+  return name.length > 40 ? `${name.slice(0, 37)}...` : name;
 }

@@ -72,3 +72,14 @@ test('empty and whitespace-only input', () => {
   assert.deepEqual(parse('').errors, []);
   assert.deepEqual(parse('  \n# only a comment\n').file.items, []);
 });
+
+test('deep nesting is an error, not a stack overflow', () => {
+  const n = 100000;
+  const blocks = parse('a {'.repeat(n) + '}'.repeat(n));
+  assert.ok(blocks.errors.some((e) => /nested more than/.test(e.message)));
+  const lists = parse('keep = ' + '['.repeat(n) + ']'.repeat(n) + '\nb = 1');
+  assert.ok(lists.errors.some((e) => /nested more than/.test(e.message)));
+  assert.equal(lists.file.items.length, 2);
+  const unclosed = parse('a {'.repeat(n));
+  assert.ok(unclosed.errors.length >= 1);
+});

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../lutboost/pool';
 import type { AcceleratorConfig, ExploreConfig, ExploreValue } from '../dsl/config';
 import type { ExplorationPoint, ExplorationReport } from '../reports/exploration';
 import { lutKey, type AccuracyIndex } from './accuracy';
@@ -52,13 +51,6 @@ export function checkPlan(explore: ExploreConfig, maxPoints = DEFAULT_MAX_POINTS
   return n;
 }
 
-function workerEntry(): { file: string; execArgv?: string[] } {
-  const js = path.join(__dirname, 'exploreWorker.js');
-  if (fs.existsSync(js)) return { file: js };
-  const ts = path.join(__dirname, 'exploreWorker.ts');
-  if (fs.existsSync(ts)) return { file: ts, execArgv: ['--import', 'tsx'] };
-  throw new Error(`explore worker not found next to ${__filename}`);
-}
 
 /** Evaluates all points over worker threads; resolves with one RangeResult per batch. Cancel terminates the workers. */
 async function runPool(o: ExploreRunOptions, total: number, workers: number): Promise<RangeResult[]> {
@@ -66,7 +58,6 @@ async function runPool(o: ExploreRunOptions, total: number, workers: number): Pr
   const ranges: [number, number][] = [];
   for (let f = 0; f < total; f += batch) ranges.push([f, Math.min(total, f + batch)]);
   const results: RangeResult[] = [];
-  const entry = workerEntry();
   const pool: Worker[] = [];
   let done = 0;
   return new Promise<RangeResult[]>((resolve, reject) => {
@@ -89,7 +80,7 @@ async function runPool(o: ExploreRunOptions, total: number, workers: number): Pr
       w.postMessage({ type: 'range', from, to } satisfies ToWorker);
     };
     for (let i = 0; i < Math.min(workers, ranges.length); i++) {
-      const w = new Worker(entry.file, { execArgv: entry.execArgv });
+      const w = startWorker('exploreWorker.js', '../sim/exploreWorker.ts'); // dist bundle, or the .ts source under tsx (path relative to src/lutboost)
       pool.push(w);
       w.on('message', (m: FromWorker) => {
         if (m.type === 'error') return finish(new Error(`explore worker: ${m.message}`));
@@ -117,7 +108,7 @@ export async function runExploration(o: ExploreRunOptions): Promise<ExplorationR
   const axes = o.explore.axes;
   const setters = axisSetters(axes, notes); // validates every axis and value type up front
   for (let i = 0; i < axes.length; i++) for (const v of axes[i].values) pointSetting(o.base, [axes[i]], [setters[i]], axes[i].values.indexOf(v));
-  const workers = Math.max(1, Math.min(o.workers ?? Math.min(8, os.availableParallelism()), Math.ceil(total / 16)));
+  const workers = Math.max(1, Math.min(o.workers ?? Math.min(8, os.availableParallelism()), Math.ceil(total / 4)));
   let results: RangeResult[];
   if (workers === 1) {
     results = [];

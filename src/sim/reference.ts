@@ -130,26 +130,42 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
   let blocked = 0;
   let maxOcc = 0;
 
+  // Hot loop: everything it touches is a local typed array or number, so V8 keeps it in registers.
+  const xDepStep = g.xDepStep;
+  const xDur = g.xDur;
+  const xBytes = g.xBytes;
+  const stepSlice = g.stepSlice;
+  const stepAcc = g.stepAcc;
+  const stepRows = g.stepRows;
+  const stepSub = g.stepSub;
+  const stepPasses = g.stepPasses;
+  const stepFifo = g.stepFifo;
+  const mInput = g.mInput;
+  const mLastStep = g.mLastStep;
+  const gateOpen = new Uint8Array(K); // the current stream's inputs are in and its index buffer is free
+  const limit = Math.min(maxCycles, 2 ** 31 - 2);
   let cyc = 0;
-  for (; cyc < maxCycles; cyc++) {
+  for (; cyc < limit; cyc++) {
     for (let ch = 0; ch < K; ch++) {
-      occ[ch] += pend[ch];
-      pend[ch] = 0;
-      if (occ[ch] > maxOcc) maxOcc = occ[ch];
+      if (pend[ch] !== 0) {
+        occ[ch] += pend[ch];
+        pend[ch] = 0;
+        if (occ[ch] > maxOcc) maxOcc = occ[ch];
+      }
     }
     // DMA engine
     if (xActive < 0 && xNext < nX) {
-      const dep = g.xDepStep[xNext];
+      const dep = xDepStep[xNext];
       if (dep < 0 || stepEnd[dep] <= cyc) {
         xActive = xNext++;
-        xRemain = g.xDur[xActive];
+        xRemain = xDur[xActive];
       }
     }
     if (xActive >= 0) {
       dmaBusy++;
       if (--xRemain === 0) {
         doneAt[xActive] = cyc + 1;
-        dramBytes += g.xBytes[xActive];
+        dramBytes += xBytes[xActive];
         xActive = -1;
         if (xNext === nX) {
           cyc++;
@@ -160,12 +176,13 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
     // IMM
     if (q < nSteps) {
       if (!started) {
-        if (doneAt[g.stepSlice[q]] > cyc) waitTable++;
-        else if (g.stepAcc[q] >= 0 && doneAt[g.stepAcc[q]] > cyc) waitAcc++;
+        if (doneAt[stepSlice[q]] > cyc) waitTable++;
+        else if (stepAcc[q] >= 0 && doneAt[stepAcc[q]] > cyc) waitAcc++;
         else {
           started = true;
+          const rows = stepRows[q];
           for (let ch = 0; ch < K; ch++) {
-            itemsLeft[ch] = rowsOf(g.stepRows[q], ch) * g.stepSub[q];
+            itemsLeft[ch] = rowsOf(rows, ch) * stepSub[q];
             cycLeft[ch] = 0;
           }
         }
@@ -173,23 +190,25 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
       if (started) {
         let busy = false;
         let done = true;
-        const fifo = g.stepFifo[q] === 1;
+        const fifo = stepFifo[q] === 1;
         for (let ch = 0; ch < K; ch++) {
-          if (cycLeft[ch] === 0 && itemsLeft[ch] > 0) {
+          let cl = cycLeft[ch];
+          if (cl === 0 && itemsLeft[ch] > 0) {
             if (!fifo) {
               itemsLeft[ch]--;
-              cycLeft[ch] = g.stepPasses[q];
+              cl = stepPasses[q];
             } else if (occ[ch] > 0) {
               occ[ch]--;
               itemsLeft[ch]--;
-              cycLeft[ch] = g.stepPasses[q];
+              cl = stepPasses[q];
             }
           }
-          if (cycLeft[ch] > 0) {
-            cycLeft[ch]--;
+          if (cl > 0) {
+            cl--;
             busy = true;
           }
-          if (cycLeft[ch] > 0 || itemsLeft[ch] > 0) done = false;
+          cycLeft[ch] = cl;
+          if (cl > 0 || itemsLeft[ch] > 0) done = false;
         }
         if (busy) immBusy++;
         else waitIndex++;
@@ -206,18 +225,23 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
       if (count[ch] > 0 && ring[base + head[ch]] + c - 1 <= cyc) {
         if (occ[ch] < F) {
           pend[ch]++;
-          head[ch] = (head[ch] + 1) % c;
+          head[ch] = head[ch] + 1 === c ? 0 : head[ch] + 1;
           count[ch]--;
         } else blocked++;
       }
       const m = stream[ch];
-      if (m < totalM && count[ch] < c && lastEntry[ch] < cyc && doneAt[g.mInput[m]] <= cyc && (m < 2 || stepEnd[g.mLastStep[m - 2]] <= cyc)) {
-        ring[base + ((head[ch] + count[ch]) % c)] = cyc;
-        count[ch]++;
-        lastEntry[ch] = cyc;
-        if (--left[ch] === 0) {
-          stream[ch]++;
-          advance(ch);
+      if (m < totalM && count[ch] < c && lastEntry[ch] < cyc) {
+        if (gateOpen[ch] === 0 && doneAt[mInput[m]] <= cyc && (m < 2 || stepEnd[mLastStep[m - 2]] <= cyc)) gateOpen[ch] = 1;
+        if (gateOpen[ch] === 1) {
+          const slot = head[ch] + count[ch];
+          ring[base + (slot >= c ? slot - c : slot)] = cyc;
+          count[ch]++;
+          lastEntry[ch] = cyc;
+          if (--left[ch] === 0) {
+            stream[ch]++;
+            advance(ch);
+            gateOpen[ch] = 0;
+          }
         }
       }
     }

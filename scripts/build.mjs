@@ -11,6 +11,7 @@ const production = process.argv.includes('--production');
 /** Node bundles: vscode is provided by the host; onnxruntime-node carries native binaries and stays external. */
 const nodeEntries = [
   { in: 'src/extension/main.ts', out: 'extension' },
+  { in: 'src/extension/languageClient.ts', out: 'languageClient' }, // loaded by the extension after activate()
   { in: 'src/server/main.ts', out: 'server' },
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/lutboost/worker.ts', out: 'kmeansWorker' },

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Engine, type JobNotice } from './engine';
-import { startLanguageClient } from './languageClient';
 import { registerCommands } from './commands';
 import { LutdlaTaskProvider, TASK_TYPE } from './jobs/taskProvider';
 import { ConfigCodeLensProvider } from './codeLens';
@@ -25,14 +25,34 @@ export interface LutdlaApi {
 
 let client: LanguageClient | undefined;
 
+/**
+ * The language client (vscode-languageclient and the LSP protocol: most of the extension's code) is a bundle of
+ * its own, dist/languageClient.js, loaded right after activate() returns, so activation stays fast.
+ */
+function loadLanguageClient(): typeof import('./languageClient') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(__dirname, 'languageClient.js')) as typeof import('./languageClient');
+}
+
 export function activate(context: vscode.ExtensionContext): LutdlaApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('LUT-DLA', { log: true });
   const engine = new Engine(context.extensionPath, log);
   context.subscriptions.push(log, engine);
 
-  client = startLanguageClient(context, log);
-  const panels = registerPanels(context);
+  const clientStarted = new Promise<void>((resolve, reject) => setImmediate(() => {
+    try {
+      const t = performance.now();
+      client = loadLanguageClient().startLanguageClient(context, log);
+      log.info(`language client loaded in ${(performance.now() - t).toFixed(1)} ms`);
+      resolve();
+    } catch (e) {
+      log.error(`language client failed to load: ${(e as Error).message}`);
+      reject(e as Error);
+    }
+  }));
+  clientStarted.catch(() => undefined);
+  const panels = registerPanels(context, log);
   registerCommands(context, { engine, panels });
   context.subscriptions.push(
     vscode.tasks.registerTaskProvider(TASK_TYPE, new LutdlaTaskProvider(engine)),
@@ -47,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): LutdlaApi {
     runningJobs: () => engine.runningCount,
     cancelJobs: () => engine.cancelAll(),
     async languageServerReady() {
+      await clientStarted;
       if (!client) throw new Error('the language server is not available (dist/server.js missing)');
       // start() was already called; a second call resolves with the same startup.
       if (!client.isRunning()) await client.start();

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
+import { openReportPanel, registerReportPanels } from './panels';
 
 /**
- * The extension's side of the report panels (src/extension/panels/**, helper E2's part): registering the panel
- * serializers at activation and opening a report file in its panel. Called through this small interface so the
- * commands do not depend on how the panels are built.
+ * The extension's side of the report panels (src/extension/panels/**): registering the panel serializers at
+ * activation and opening a report file in its panel. The commands call through this small interface.
  */
 export interface ReportPanels {
   open(reportUri: vscode.Uri): Promise<void>;
@@ -11,11 +11,7 @@ export interface ReportPanels {
 
 export const REPORT_FILE_PATTERN = /\.(conversion|simulation|exploration)\.json$/i;
 
-export function registerPanels(context: vscode.ExtensionContext): ReportPanels {
-  return {
-    async open(reportUri) {
-      // Until the panels land: show the report JSON itself.
-      await vscode.window.showTextDocument(reportUri, { preview: false });
-    },
-  };
+export function registerPanels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): ReportPanels {
+  registerReportPanels(context, (line) => log.info(line));
+  return { open: (reportUri) => openReportPanel(context, reportUri) };
 }

@@ -206,4 +206,15 @@ describe('LUT-DLA extension', () => {
     const report = JSON.parse(fs.readFileSync(path.join(out, 'picked.conversion.json'), 'utf8')) as { config: { centroids: number; vector: number } };
     assert.deepEqual([report.config.centroids, report.config.vector], [16, 4], 'the default c and v');
   });
+
+  it('simulates and explores from a config', async () => {
+    await api();
+    const config = file('tiny.lutdla');
+    const sim = await vscode.commands.executeCommand<JobResult>('lutdla.simulate', { config, modelName: 'tiny', out: file('out-sim'), openReport: false });
+    assert.equal(sim.status, 'ok', `simulate failed: ${sim.error}`);
+    assert.ok(sim.files.some((f) => f.endsWith('.simulation.json') && fs.existsSync(f)), `a simulation report; got ${sim.files.join(', ')}`);
+    const exp = await vscode.commands.executeCommand<JobResult>('lutdla.explore', { config, out: file('out-explore'), openReport: false });
+    assert.equal(exp.status, 'ok', `explore failed: ${exp.error}`);
+    assert.ok(fs.existsSync(file(path.join('out-explore', 'tiny.exploration.json'))), `an exploration report; got ${exp.files.join(', ')}`);
+  });
 });

@@ -32,8 +32,9 @@ export function pickAccelerator(doc: LutdlaDocument | undefined, name: string | 
 
 /** Parses `--input-shape 1,3,224,224` (also `1x3x224x224`). */
 export function parseShape(text: string): number[] {
-  const dims = text.split(/[,x\s]+/).filter(Boolean).map(Number);
-  if (!dims.length || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new SimInputError(`--input-shape takes positive integers separated by commas, e.g. 1,3,224,224; got '${text}'`);
+  const parts = text.trim().split(/\s*[,x]\s*/);
+  const dims = parts.map(Number);
+  if (!parts.every((p) => /^\d+$/.test(p)) || dims.some((d) => d < 1)) throw new SimInputError(`--input-shape takes positive integers separated by commas, e.g. 1,3,224,224; got '${text}'`);
   return dims;
 }
 

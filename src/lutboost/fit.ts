@@ -97,7 +97,7 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
       Xr.set(d.X.subarray(row * d.k, (row + 1) * d.k), i * d.k);
       Yr.set(d.Y.subarray(row * d.n, (row + 1) * d.n), i * d.n);
     });
-    const r = refineCentroids(lut, {
+    const r = await refineCentroids(lut, {
       W: d.W, sub: toSubvectors(Xr, rows, d.k, v), Y: Yr, M: rows, subHeld: heldSub, Yheld: d.Yheld, Mh: d.Mh,
       iterations: Math.min(st.iterations, 12), signal: st.signal,
     });

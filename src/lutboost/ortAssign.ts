@@ -58,9 +58,9 @@ export class OrtL2Assigner implements Assigner {
         cn[s * c + j] = q;
       }
     }
-    // Chunks of subspaces keep the [S, n, c] distance tensor bounded (about 64 MB).
+    // Chunks of subspaces keep the [S, n, c] distance tensor cache-sized (about 4 MB): larger ones make the run memory-bound.
     const shared = points.buffer instanceof SharedArrayBuffer;
-    const per = Math.max(1, Math.floor(16_000_000 / Math.max(1, n * c)));
+    const per = Math.max(1, Math.floor(1_000_000 / Math.max(1, n * c)));
     for (let s0 = 0; s0 < S; s0 += per) {
       const s1 = Math.min(S, s0 + per);
       const k = s1 - s0;

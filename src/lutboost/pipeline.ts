@@ -12,6 +12,7 @@ import { globMatch } from './glob';
 import type { LutGemm } from './lutGemm';
 import { AssignPool } from './pool';
 import { OrtL2Assigner } from './ortAssign';
+import { closeOrtMatmul } from './ortMatmul';
 import { Rng } from './prng';
 import { bytesPerEntry } from './quantize';
 import { inputRows, outputRows, rowsPerSample } from './rows';
@@ -321,6 +322,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
     await release(session);
     await pool.close();
     await assigner.close();
+    await closeOrtMatmul();
   }
 }
 

@@ -1,11 +1,276 @@
-import { UserError, type CliCommand } from '../command';
+import * as path from 'node:path';
+import { formatDiagnostic, hasErrors, loadConfigFile, resolveConfigPath } from '../../dsl';
+import {
+  LUTBOOST_STAGES, METRICS, PRECISIONS, type LutboostSettings, type LutboostStage, type LutSettings, type Metric, type ModelConfig, type Precision,
+} from '../../dsl/config';
+import { Dataset, readLabels } from '../../data/dataset';
+import { DataError } from '../../data/errors';
+import { PathEscapeError } from '../../data/safePath';
+import { readModel, writeModel } from '../../onnx/model';
+import { OrtLoadError, OrtRunError } from '../../onnx/runtime';
+import { OnnxFormatError } from '../../onnx/types';
+import { evaluate } from '../../lutboost/evaluate';
+import { ConversionError, convertModel } from '../../lutboost/pipeline';
+import { buildReport, formatReport } from '../../lutboost/report';
+import { AtomicOutput } from '../../util/atomicOutput';
+import { UserError, type CliCommand, type CommandContext } from '../command';
+
+const DEFAULT_LUTBOOST: LutboostSettings = { stages: ['kmeans', 'centroids', 'tables', 'quantize'], iterations: 20, samples: 65536, seed: 1, holdout: 0.2 };
+
+function str(ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.options[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function int(ctx: CommandContext, name: string, min: number): number | undefined {
+  const s = str(ctx, name);
+  if (s === undefined) return undefined;
+  const v = Number(s);
+  if (!/^\s*\d+\s*$/.test(s) || !Number.isSafeInteger(v) || v < min) throw new UserError(`--${name} takes a whole number >= ${min}, not '${s}'`);
+  return v;
+}
+
+function num(ctx: CommandContext, name: string): number | undefined {
+  const s = str(ctx, name);
+  if (s === undefined) return undefined;
+  const v = Number(s);
+  if (s.trim() === '' || !Number.isFinite(v)) throw new UserError(`--${name} takes a number, not '${s}'`);
+  return v;
+}
+
+function numList(ctx: CommandContext, name: string): number[] | undefined {
+  const s = str(ctx, name);
+  if (s === undefined) return undefined;
+  const parts = s.split(',').map((p) => Number(p));
+  if (!s.trim() || parts.some((p) => !Number.isFinite(p))) throw new UserError(`--${name} takes comma-separated numbers (e.g. 0.5,0.5,0.5), not '${s}'`);
+  return parts;
+}
+
+function range(ctx: CommandContext, name: string): [number, number] | undefined {
+  const s = str(ctx, name);
+  if (s === undefined) return undefined;
+  const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(s);
+  if (!m || Number(m[2]) < Number(m[1])) throw new UserError(`--${name} takes START:END sample indices with START <= END (e.g. 0:1000), not '${s}'`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+function oneOf<T extends string>(ctx: CommandContext, name: string, allowed: readonly T[]): T | undefined {
+  const s = str(ctx, name);
+  if (s === undefined) return undefined;
+  if (!allowed.includes(s as T)) throw new UserError(`--${name} takes one of ${allowed.join(', ')}, not '${s}'`);
+  return s as T;
+}
+
+/** Maps the engine's input errors to one-line user errors; anything else stays an internal error. */
+function asUserError(e: unknown): unknown {
+  if (e instanceof UserError) return e;
+  if (e instanceof OnnxFormatError || e instanceof DataError || e instanceof ConversionError || e instanceof PathEscapeError) return new UserError(e.message);
+  if (e instanceof OrtLoadError) return new UserError(`${e.model}: onnxruntime cannot load it: ${e.detail}`);
+  if (e instanceof OrtRunError) return new UserError(`${e.model}: onnxruntime failed to run it: ${e.detail} (does the data fit the model input? see --input-shape)`);
+  return e;
+}
+
+interface Plan {
+  name: string;
+  modelPath: string;
+  lut: LutSettings;
+  lutboost: LutboostSettings;
+  keep: string[];
+  layers: ModelConfig['layers'];
+  calibration: string;
+  calibrationRange?: [number, number];
+  evaluation?: string;
+  evaluationRange?: [number, number];
+  labels?: string;
+  preprocess: { scale?: number; mean?: number[]; std?: number[] };
+  inputShape?: number[];
+}
+
+/** Config (if any) first, flags over it. Paths from the config are relative to its folder, from flags to the cwd. */
+function makePlan(ctx: CommandContext): Plan {
+  if (ctx.positionals.length > 1) throw new UserError(`convert takes one model, got ${ctx.positionals.length}: ${ctx.positionals.join(' ')}`);
+  const configFile = str(ctx, 'config');
+  let model: ModelConfig | undefined;
+  let lut: LutSettings = { centroids: 16, vector: 4, metric: 'l2', precision: 'int8' };
+  const fromConfig = (rel: string | undefined, what: string): string | undefined => {
+    if (rel === undefined || !configFile) return undefined;
+    try {
+      return resolveConfigPath(configFile, rel);
+    } catch (e) {
+      throw new UserError(`${what}: ${(e as Error).message}`);
+    }
+  };
+  if (configFile) {
+    const { document, diagnostics } = loadConfigFile(configFile);
+    if (hasErrors(diagnostics)) {
+      const first = diagnostics.find((d) => d.severity === 'error')!;
+      const more = diagnostics.filter((d) => d.severity === 'error').length - 1;
+      throw new UserError(`${formatDiagnostic(configFile, first)}${more ? ` (and ${more} more error${more > 1 ? 's' : ''}; run lutdla check)` : ''}`);
+    }
+    lut = { ...document.lut };
+    const wanted = str(ctx, 'model');
+    if (wanted !== undefined) {
+      model = document.models.find((m) => m.name === wanted);
+      if (!model) throw new UserError(`${configFile}: no model "${wanted}" (models: ${document.models.map((m) => m.name).join(', ') || 'none'})`);
+    } else if (document.models.length > 1) {
+      throw new UserError(`${configFile} describes ${document.models.length} models (${document.models.map((m) => m.name).join(', ')}); choose one with --model NAME`);
+    } else model = document.models[0];
+    if (model?.lut) lut = { ...lut, ...model.lut };
+  } else if (str(ctx, 'model') !== undefined) {
+    throw new UserError('--model NAME picks a model block of a config: give --config FILE.lutdla too');
+  }
+  const modelPath = ctx.positionals[0] ?? fromConfig(model?.onnx, 'model');
+  if (!modelPath) throw new UserError('convert needs a model: lutdla convert MODEL.onnx --out DIR, or a --config whose model block sets onnx = "..."');
+
+  const c = int(ctx, 'centroids', 2);
+  if (c !== undefined && (c & (c - 1)) !== 0) throw new UserError(`--centroids must be a power of two (2, 4, 8, 16, ...), not ${c}`);
+  lut = {
+    centroids: c ?? lut.centroids,
+    vector: int(ctx, 'vector', 1) ?? lut.vector,
+    metric: oneOf<Metric>(ctx, 'metric', METRICS) ?? lut.metric,
+    precision: oneOf<Precision>(ctx, 'precision', PRECISIONS) ?? lut.precision,
+  };
+  const lutboost: LutboostSettings = { ...DEFAULT_LUTBOOST, ...(model?.lutboost ?? {}) };
+  const stages = str(ctx, 'stages');
+  if (stages !== undefined) {
+    const list = stages.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = list.filter((s) => !LUTBOOST_STAGES.includes(s as LutboostStage));
+    if (bad.length || !list.length) throw new UserError(`--stages takes a comma-separated list of ${LUTBOOST_STAGES.join(', ')}; '${bad.join(',') || stages}' is not one`);
+    lutboost.stages = LUTBOOST_STAGES.filter((s) => list.includes(s));
+  }
+  lutboost.seed = int(ctx, 'seed', 0) ?? lutboost.seed;
+  lutboost.samples = int(ctx, 'samples', 1) ?? lutboost.samples;
+  lutboost.iterations = int(ctx, 'iterations', 1) ?? lutboost.iterations;
+  const holdout = num(ctx, 'holdout');
+  if (holdout !== undefined && !(holdout > 0 && holdout < 1)) throw new UserError(`--holdout takes a fraction between 0 and 1 (e.g. 0.2), not ${holdout}`);
+  lutboost.holdout = holdout ?? lutboost.holdout;
+
+  const calibration = str(ctx, 'calibration') ?? fromConfig(model?.calibration, 'calibration');
+  if (!calibration) throw new UserError('convert needs calibration data: --calibration FILE (.npy, .npz, .pb, idx), or calibration = "..." in the model block');
+  const shape = str(ctx, 'input-shape');
+  let inputShape = model?.inputShape;
+  if (shape !== undefined) {
+    const dims = shape.split(/[,x]/).map((d) => Number(d));
+    if (!dims.length || dims.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new UserError(`--input-shape takes positive dimensions like 1,1,28,28, not '${shape}'`);
+    inputShape = dims;
+  }
+  const mp = model?.preprocess ?? {};
+  return {
+    name: model?.name ?? path.basename(modelPath).replace(/\.onnx$/i, ''),
+    modelPath,
+    lut,
+    lutboost,
+    keep: model?.keep ?? [],
+    layers: model?.layers ?? [],
+    calibration,
+    calibrationRange: range(ctx, 'calibration-range') ?? model?.calibrationRange,
+    evaluation: str(ctx, 'evaluation') ?? fromConfig(model?.evaluation, 'evaluation'),
+    evaluationRange: range(ctx, 'evaluation-range') ?? model?.evaluationRange,
+    labels: str(ctx, 'labels') ?? fromConfig(model?.labels, 'labels'),
+    preprocess: { scale: num(ctx, 'scale') ?? mp.scale, mean: numList(ctx, 'mean') ?? mp.mean, std: numList(ctx, 'std') ?? mp.std },
+    inputShape,
+  };
+}
+
+/** Output file stem: the model name with anything that is not a safe file-name character replaced. */
+function fileStem(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.]+/, '');
+  return s || 'model';
+}
 
 export const convertCommand: CliCommand = {
   name: 'convert',
-  summary: '(not built yet)',
-  usage: 'lutdla convert',
-  options: {},
-  async run() {
-    throw new UserError('lutdla convert is not built yet');
+  summary: 'convert an ONNX model to a lookup-table (LUT) model with LUTBoost and measure the accuracy drop',
+  usage: 'lutdla convert [MODEL.onnx] [--config FILE.lutdla [--model NAME]] --out DIR [options]',
+  options: {
+    out: { type: 'string', description: 'output folder: writes <name>.lut.onnx and <name>.conversion.json' },
+    config: { type: 'string', description: 'a .lutdla config (lut settings, model block with data, overrides)' },
+    model: { type: 'string', description: 'which model block of the config' },
+    centroids: { type: 'string', description: 'c, centroids per codebook (power of two)' },
+    vector: { type: 'string', description: 'v, sub-vector length' },
+    metric: { type: 'string', description: 'l2 | l1 | chebyshev' },
+    precision: { type: 'string', description: 'table entries: int4 | int8 | fp16 | bf16' },
+    calibration: { type: 'string', description: 'calibration inputs (.npy, .npz, .pb / test_data_set folder, idx[.gz])' },
+    'calibration-range': { type: 'string', description: 'START:END samples of the calibration file' },
+    evaluation: { type: 'string', description: 'evaluation inputs (default: the calibration data)' },
+    labels: { type: 'string', description: 'labels of the evaluation data (.npy or idx): top-1 accuracy' },
+    'evaluation-range': { type: 'string', description: 'START:END samples of the evaluation file (and labels)' },
+    scale: { type: 'string', description: 'multiply inputs by X first (e.g. 0.00392 for pixels / 255)' },
+    mean: { type: 'string', description: 'per-channel mean to subtract, A[,B,C]' },
+    std: { type: 'string', description: 'per-channel std to divide by, A[,B,C]' },
+    stages: { type: 'string', description: 'LUTBoost stages, e.g. kmeans,centroids,tables,quantize' },
+    seed: { type: 'string', description: 'random seed (same seed, same bytes)' },
+    samples: { type: 'string', description: 'calibration rows sampled per layer (default 65536)' },
+    iterations: { type: 'string', description: 'k-means iterations (default 20)' },
+    holdout: { type: 'string', description: 'fraction of calibration samples held out to judge each stage (default 0.2)' },
+    'input-shape': { type: 'string', description: 'model input shape, e.g. 1,1,28,28 (for symbolic dims)' },
+  },
+  async run(ctx) {
+    const started = performance.now();
+    const outDir = str(ctx, 'out');
+    if (!outDir) throw new UserError('convert needs --out DIR (the folder for <name>.lut.onnx and <name>.conversion.json)');
+    const plan = makePlan(ctx);
+    const out = new AtomicOutput(outDir);
+    const datasets: Dataset[] = [];
+    try {
+      ctx.events.progress('load', `reading ${plan.modelPath}`);
+      const model = readModel(plan.modelPath);
+      const calibration = Dataset.open(plan.calibration, { range: plan.calibrationRange, preprocess: plan.preprocess });
+      datasets.push(calibration);
+      const evaluation = plan.evaluation
+        ? Dataset.open(plan.evaluation, { range: plan.evaluationRange, preprocess: plan.preprocess })
+        : calibration;
+      if (evaluation !== calibration) datasets.push(evaluation);
+      let labels: Int32Array | undefined;
+      if (plan.labels) {
+        labels = readLabels(plan.labels, plan.evaluation ? plan.evaluationRange : plan.calibrationRange);
+        if (labels.length !== evaluation.count) throw new UserError(`${plan.labels}: ${labels.length} labels for ${evaluation.count} evaluation samples; give matching ranges`);
+      }
+      const result = await convertModel({
+        model, label: path.basename(plan.modelPath), calibration, inputShape: plan.inputShape,
+        settings: { lut: plan.lut, lutboost: plan.lutboost, keep: plan.keep, layers: plan.layers },
+        signal: ctx.signal,
+        progress: (e) => ctx.events.progress(e.stage, e.message, e.fraction, e.layer),
+        log: (m, level) => ctx.events.log(m, level),
+      });
+      if (!plan.evaluation) ctx.events.log('no --evaluation data: accuracy is measured on the calibration data', 'warning');
+      ctx.events.progress('evaluate', `original and LUT model on ${evaluation.count} samples`, 0);
+      let lastShown = 0;
+      const accuracy = await evaluate(model, result.lut, evaluation, result.input, labels, {
+        label: path.basename(plan.modelPath), signal: ctx.signal,
+        progress: (done, total) => {
+          if (done - lastShown >= total / 10 || done === total) {
+            lastShown = done;
+            ctx.events.progress('evaluate', `${done}/${total} samples`, done / total);
+          }
+        },
+      });
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const stem = fileStem(plan.name);
+      const lutName = `${stem}.lut.onnx`;
+      const reportName = `${stem}.conversion.json`;
+      const report = buildReport({
+        model: plan.name, source: path.basename(plan.modelPath), output: lutName,
+        config: { ...plan.lut, stages: plan.lutboost.stages, seed: plan.lutboost.seed },
+        result, accuracy, wallTimeS: (performance.now() - started) / 1000,
+        peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
+      });
+      out.write(lutName, writeModel(result.lut));
+      out.write(reportName, JSON.stringify(report, null, 2) + '\n');
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const files = out.commit();
+      if (!ctx.events.json) for (const line of formatReport(report)) ctx.stdout(line);
+      ctx.events.emit({
+        type: 'result', files,
+        summary: { layers: report.layers.length, kept: report.kept.length, accuracy: report.accuracy, tableBytes: report.totals.tableBytes, wallTimeS: report.totals.wallTimeS },
+      });
+      return 0;
+    } catch (e) {
+      out.abort();
+      throw asUserError(e);
+    } finally {
+      for (const d of datasets) d.close();
+    }
   },
 };
+

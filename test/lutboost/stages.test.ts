@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Precision } from '../../src/dsl/config';
+import { fitGemm, type GemmData } from '../../src/lutboost/fit';
+import { encode, lookup, relativeError, subspaces, tablesFromCentroids, type LutGemm } from '../../src/lutboost/lutGemm';
+import { matmul } from '../../src/lutboost/linalg';
+import { Rng } from '../../src/lutboost/prng';
+import { quantizeTables } from '../../src/lutboost/quantize';
+import { fitTables } from '../../src/lutboost/tables';
+import { kmeans } from '../../src/lutboost/kmeans';
+import { toSubvectors, encodeSub } from '../../src/lutboost/lutGemm';
+
+function rand(n: number, seed: number): Float32Array {
+  const r = new Rng(seed);
+  return Float32Array.from({ length: n }, () => r.next() * 2 - 1);
+}
+
+/** A GEMM with correlated inputs (low-rank plus noise), as real activations are. */
+function gemm(M: number, Mh: number, k: number, n: number, seed: number): GemmData {
+  const rank = 3;
+  const basis = rand(rank * k, seed);
+  const mk = (rows: number, s: number): Float32Array => {
+    const coef = rand(rows * rank, s);
+    const X = matmul(coef, basis, rows, rank, k);
+    const noise = rand(rows * k, s + 1);
+    for (let i = 0; i < X.length; i++) X[i] += 0.1 * noise[i];
+    return X;
+  };
+  const W = rand(k * n, seed + 2);
+  const bias = rand(n, seed + 3);
+  const X = mk(M, seed + 4);
+  const Xheld = mk(Mh, seed + 5);
+  const withBias = (Y: Float32Array, rows: number) => { for (let m = 0; m < rows; m++) for (let j = 0; j < n; j++) Y[m * n + j] += bias[j]; return Y; };
+  return { k, n, W, bias, X, Y: withBias(matmul(X, W, M, k, n), M), M, Xheld, Yheld: withBias(matmul(Xheld, W, Mh, k, n), Mh), Mh };
+}
+
+test('the tables stage lowers the held-out layer error', async () => {
+  const d = gemm(3000, 800, 12, 6, 1);
+  const v = 4, c = 8;
+  const S = subspaces(d.k, v);
+  const km = await kmeans(toSubvectors(d.X, d.M, d.k, v), S, d.M, v, { metric: 'l2', c, iterations: 15, rngFor: (s) => Rng.derive(3, s) });
+  const lut: LutGemm = { k: d.k, n: d.n, v, c, S, metric: 'l2', centroids: km.centroids, tables: new Float32Array(0), bias: d.bias };
+  lut.tables = tablesFromCentroids(lut, d.W);
+  const r = fitTables(lut, { idx: encodeSub(lut, toSubvectors(d.X, d.M, d.k, v), d.M), Y: d.Y, M: d.M, idxHeld: encode(lut, d.Xheld, d.Mh), Yheld: d.Yheld, Mh: d.Mh });
+  assert.equal(r.method, 'primal');
+  assert.ok(r.kept, 'refit kept');
+  assert.ok(r.heldOutAfter < r.heldOutBefore * 0.95, `${r.heldOutBefore} -> ${r.heldOutAfter}`);
+  // With more table entries than rows the dual form is used and the held-out check still guards it.
+  const small = gemm(40, 40, 64, 5, 9);
+  const lut2: LutGemm = { k: 64, n: 5, v: 4, c: 16, S: 16, metric: 'l1', centroids: rand(16 * 16 * 4, 2), tables: new Float32Array(0), bias: small.bias };
+  lut2.tables = tablesFromCentroids(lut2, small.W);
+  const r2 = fitTables(lut2, { idx: encode(lut2, small.X, 40), Y: small.Y, M: 40, idxHeld: encode(lut2, small.Xheld, 40), Yheld: small.Yheld, Mh: 40 });
+  assert.equal(r2.method, 'dual');
+  assert.ok(r2.kept ? r2.heldOutAfter < r2.heldOutBefore : r2.tables === lut2.tables);
+});
+
+test('all stages together: each fitted stage only ever lowers the held-out error; K padding is handled', async () => {
+  for (const metric of ['l2', 'l1', 'chebyshev'] as const) {
+    const d = gemm(2000, 500, 10, 4, 20); // K = 10, v = 4: the last subspace is half padding
+    const r = await fitGemm(d, { c: 16, v: 4, metric, precision: 'int8', stages: ['kmeans', 'centroids', 'tables', 'quantize'], iterations: 10, seed: 1, streams: [0] });
+    assert.deepEqual(r.stages.map((s) => s.stage), ['kmeans', 'centroids', 'tables', 'quantize']);
+    for (const s of r.stages.slice(1, 3)) assert.ok(s.heldOutErrorAfter <= s.heldOutErrorBefore || !s.kept, `${metric} ${s.stage}`);
+    assert.ok(r.relativeError < r.stages[0].heldOutErrorAfter, `${metric}: ${r.stages[0].heldOutErrorAfter} -> ${r.relativeError}`);
+    for (let s = 0; s < 16; s++) for (const d2 of [2, 3]) assert.equal(r.lut.centroids[((r.lut.S - 1) * 16 + s) * 4 + d2], 0, 'padded coordinates stay 0');
+  }
+});
+
+test('zero padding is exact: rows with as many distinct values as centroids are reproduced exactly', async () => {
+  const k = 6, n = 3, M = 400;
+  const protos = [rand(k, 1), rand(k, 2), rand(k, 3), rand(k, 4)];
+  const X = new Float32Array(M * k);
+  for (let m = 0; m < M; m++) X.set(protos[m % 4], m * k);
+  const W = rand(k * n, 5);
+  const Y = matmul(X, W, M, k, n);
+  const d: GemmData = { k, n, W, X, Y, M, Xheld: X, Yheld: Y, Mh: M };
+  const r = await fitGemm(d, { c: 4, v: 4, metric: 'l2', precision: 'int8', stages: ['kmeans'], iterations: 10, seed: 2, streams: [0] });
+  const out = lookup(r.lut, encode(r.lut, X, M), M);
+  assert.ok(relativeError(Y, out) < 1e-12, `error ${relativeError(Y, out)}`);
+});
+
+test('quantization error stays within its bound', () => {
+  const S = 3, c = 4, n = 5;
+  const tables = rand(S * c * n, 8).map((x, i) => x * (i < c * n ? 100 : 0.01));
+  const lut: LutGemm = { k: 12, n, v: 4, c, S, metric: 'l2', centroids: new Float32Array(S * c * 4), tables };
+  for (const p of ['int8', 'int4', 'fp16', 'bf16'] as Precision[]) {
+    const q = quantizeTables(lut, p);
+    for (let s = 0; s < S; s++) {
+      let amax = 0;
+      for (let i = s * c * n; i < (s + 1) * c * n; i++) amax = Math.max(amax, Math.abs(tables[i]));
+      for (let i = s * c * n; i < (s + 1) * c * n; i++) {
+        const e = Math.abs(q.tables[i] - tables[i]);
+        const bound = p === 'int8' ? amax / 127 / 2 : p === 'int4' ? amax / 7 / 2 : p === 'fp16' ? Math.max(Math.abs(tables[i]) * 2 ** -11, 2 ** -25) /* half-precision subnormals: absolute */ : Math.abs(tables[i]) * 2 ** -8;
+        assert.ok(e <= bound * (1 + 1e-6) + 1e-30, `${p}: entry ${i} error ${e} > ${bound}`);
+      }
+      if (q.quant.scales) {
+        const qmax = p === 'int8' ? 127 : 7;
+        for (let i = s * c * n; i < (s + 1) * c * n; i++) {
+          assert.ok(Math.abs(q.quant.codes![i]) <= qmax);
+          assert.equal(q.tables[i], Math.fround(q.quant.codes![i] * q.quant.scales[s]));
+        }
+      }
+    }
+  }
+});

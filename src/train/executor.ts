@@ -73,7 +73,7 @@ export class Executor {
         if (!t) throw new Error(`node "${node.name}" (${node.op}): input "${name}" is neither fed, an initializer nor computed before it`);
         return t;
       });
-      const ctx: KernelCtx = { node, opset: this.graph.opset, training };
+      const ctx: KernelCtx = { node, opset: this.graph.opset, training, isParam: node.inputs.map((n) => this.graph.params.has(n)) };
       const out = kernel.forward(inputs, ctx);
       node.outputs.forEach((name, j) => {
         if (name !== '' && out.outputs[j]) {

@@ -22,6 +22,8 @@ export interface AdamOptions {
   eps?: number;
   /** Decoupled (AdamW) weight decay. */
   weightDecay?: number;
+  /** Per-parameter multiplier of the learning rate (e.g. the parameter's initial RMS, for scale-free rates). */
+  lrScale?: Map<string, number>;
 }
 
 /** Adam (AdamW with weightDecay > 0); updates parameter tensors in place. */
@@ -33,12 +35,14 @@ export class Adam {
   private readonly b2: number;
   private readonly eps: number;
   private readonly wd: number;
+  private readonly lrScale: Map<string, number> | undefined;
 
   constructor(opts: AdamOptions = {}) {
     this.b1 = opts.beta1 ?? 0.9;
     this.b2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.wd = opts.weightDecay ?? 0;
+    this.lrScale = opts.lrScale;
   }
 
   step(params: Map<string, Tensor>, grads: Map<string, Tensor>, lr: number): void {
@@ -59,12 +63,13 @@ export class Adam {
       }
       const P = p.data;
       const G = g.data;
-      const step = lr / c1;
+      const plr = lr * (this.lrScale?.get(name) ?? 1);
+      const step = plr / c1;
       for (let i = 0; i < P.length; i++) {
         const gi = G[i];
         m[i] = b1 * m[i] + (1 - b1) * gi;
         v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        P[i] -= step * m[i] / (Math.sqrt(v[i] / c2) + eps) + lr * wd * P[i];
+        P[i] -= step * m[i] / (Math.sqrt(v[i] / c2) + eps) + plr * wd * P[i];
       }
     }
   }

@@ -57,6 +57,13 @@ const cases: Record<string, OpCase> = {
   LogSoftmax: { op: 'LogSoftmax', inputs: [{ name: 'x', shape: [3, 5] }] },
   LayerNormalization: { op: 'LayerNormalization', attrs: { axis: -1, epsilon: 1e-5 }, inputs: [{ name: 'x', shape: [3, 6] }, { name: 's', shape: [6] }, { name: 'b', shape: [6] }] },
   'LayerNormalization 2 axes': { op: 'LayerNormalization', attrs: { axis: 1 }, inputs: [{ name: 'x', shape: [2, 3, 4] }, { name: 's', shape: [3, 4] }] },
+  Pad: { op: 'Pad', inputs: [{ name: 'x', shape: [2, 3, 4] }, { name: 'p', shape: [6], data: [0, 1, 0, 1, 0, 2], constant: true }] },
+  'Pad opset 10': { op: 'Pad', opset: 10, attrs: { pads: [1, 0, 2, 1], mode: 'constant' }, inputs: [{ name: 'x', shape: [3, 2] }] },
+  'Conv identity kernel (im2col)': {
+    op: 'Conv', attrs: { pads: [1, 1, 1, 1] },
+    inputs: [{ name: 'x', shape: [2, 2, 4, 4] }, { name: 'w', shape: [8, 2, 2, 2], constant: true,
+      data: Array.from({ length: 64 }, (_, i) => (Math.floor(i / 8) === i % 8 ? 1 : 0)) }],
+  },
   Unsqueeze: { op: 'Unsqueeze', inputs: [{ name: 'x', shape: [2, 3] }, { name: 'a', shape: [1], data: [1], constant: true }] },
 };
 

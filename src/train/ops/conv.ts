@@ -140,16 +140,45 @@ function convSetup(inputs: (Tensor | undefined)[], node: GraphNode) {
   return { x, w, group, N, C, M, Cg, Mg, CKK, P, g, outShape };
 }
 
+const identityCache = new WeakMap<Float32Array, boolean>();
+
+/**
+ * True when each group's weight is the identity [CKK x CKK]: the convolution is then a pure im2col (that is how
+ * exported LUT layers unfold their input), done as a copy instead of a product CKK times larger.
+ */
+function isIdentityKernel(w: Float32Array, M: number, Mg: number, CKK: number): boolean {
+  if (Mg !== CKK) return false;
+  let r = identityCache.get(w);
+  if (r === undefined) {
+    r = true;
+    for (let m = 0; m < M && r; m++) {
+      for (let k = 0; k < CKK; k++) {
+        if (w[m * CKK + k] !== (k === m % Mg ? 1 : 0)) {
+          r = false;
+          break;
+        }
+      }
+    }
+    identityCache.set(w, r);
+  }
+  return r;
+}
+
 const conv: OpKernel = {
   forward(inputs, ctx) {
     const s = convSetup(inputs, ctx.node);
     const { x, w, group, N, C, M, Cg, Mg, CKK, P, g } = s;
     const b = inputs[2];
     const y = new Float32Array(N * M * P);
+    const identity = !b && !ctx.isParam?.[1] && isIdentityKernel(w.data, M, Mg, CKK);
     const col = cols(CKK * P);
     const HW = g.H * g.W;
     for (let n = 0; n < N; n++) {
       for (let gi = 0; gi < group; gi++) {
+        if (identity) {
+          im2col(x.data, n * C * HW + gi * Cg * HW, Cg, g, y.subarray((n * M + gi * Mg) * P, (n * M + gi * Mg + Mg) * P));
+          continue;
+        }
         im2col(x.data, n * C * HW + gi * Cg * HW, Cg, g, col);
         gemm(Mg, P, CKK, w.data, col, y, { aOff: gi * Mg * CKK, cOff: (n * M + gi * Mg) * P });
       }
@@ -175,6 +204,7 @@ const conv: OpKernel = {
     const db = needGrad[2] && inputs[2] ? new Float32Array(M) : undefined;
     const col = cols(CKK * P);
     const dcol = cols2(CKK * P);
+    const identity = !dw && !inputs[2] && !ctx.isParam?.[1] && isIdentityKernel(w.data, M, Mg, CKK);
     for (let n = 0; n < N; n++) {
       for (let gi = 0; gi < group; gi++) {
         const xOff = n * C * HW + gi * Cg * HW;
@@ -184,7 +214,9 @@ const conv: OpKernel = {
           // dW[Mg, CKK] += dY[Mg, P] * col[CKK, P]^T
           gemm(Mg, CKK, P, G, col, dw, { transB: true, accumulate: true, aOff: gOff, cOff: gi * Mg * CKK });
         }
-        if (dx) {
+        if (dx && identity) {
+          col2im(G.subarray(gOff, gOff + Mg * P), Cg, g, dx, xOff);
+        } else if (dx) {
           // dcol[CKK, P] = W[Mg, CKK]^T * dY[Mg, P]
           gemm(CKK, P, Mg, w.data, G, dcol, { transA: true, aOff: gi * Mg * CKK, bOff: gOff });
           col2im(dcol, Cg, g, dx, xOff);

@@ -2,6 +2,7 @@ import { convKernels } from './conv';
 import { elementwiseKernels } from './elementwise';
 import type { OpKernel } from './kernel';
 import { linearKernels } from './linear';
+import { lutKernels, TRAIN_DOMAIN } from './lut';
 import { normKernels } from './norm';
 import { shapeKernels } from './shape';
 
@@ -13,6 +14,8 @@ const registry = new Map<string, OpKernel>(
 function key(op: string, domain?: string): string {
   return domain && domain !== 'ai.onnx' ? `${domain}::${op}` : op;
 }
+
+for (const [op, k] of Object.entries(lutKernels)) registry.set(key(op, TRAIN_DOMAIN), k);
 
 export function registerKernel(op: string, domain: string | undefined, kernel: OpKernel): void {
   registry.set(key(op, domain), kernel);

@@ -14,6 +14,8 @@ export interface KernelCtx {
   opset: number;
   /** True when a backward pass will follow (kernels may then keep what backward needs). */
   training: boolean;
+  /** Per input: true when it is a trainable parameter (its values change between steps). */
+  isParam?: boolean[];
 }
 
 /**

@@ -309,6 +309,69 @@ const constant: OpKernel = {
   },
 };
 
+interface PadPlan {
+  outShape: number[];
+  begin: number[];
+}
+
+function planPad(inputs: (Tensor | undefined)[], ctx: KernelCtx): PadPlan {
+  const x = need(inputs, 0, ctx.node);
+  const r = x.shape.length;
+  const mode = typeof ctx.node.attrs.mode === 'string' ? ctx.node.attrs.mode : 'constant';
+  if (mode !== 'constant') throw new Error(`Pad node "${ctx.node.name}": only constant padding is supported (mode ${mode})`);
+  const pads = ctx.opset >= 11 ? intsOf(need(inputs, 1, ctx.node)) : attrInts(ctx.node, 'pads', undefined);
+  if (!pads) throw new Error(`Pad node "${ctx.node.name}": no pads`);
+  const axes = ctx.opset >= 18 && inputs[3] ? intsOf(inputs[3]).map((a) => normAxis(a, r)) : Array.from({ length: r }, (_, i) => i);
+  const begin = new Array<number>(r).fill(0);
+  const end = new Array<number>(r).fill(0);
+  axes.forEach((a, i) => {
+    begin[a] = pads[i];
+    end[a] = pads[i + axes.length];
+  });
+  if ([...begin, ...end].some((p) => p < 0)) throw new Error(`Pad node "${ctx.node.name}": negative pads are not supported`);
+  return { outShape: x.shape.map((d, i) => d + begin[i] + end[i]), begin };
+}
+
+/** Visits every input element with its offset in the padded output. */
+function padWalk(xShape: number[], p: PadPlan, fn: (xi: number, oi: number, len: number) => void): void {
+  const r = xShape.length;
+  const os = stridesOf(p.outShape);
+  const last = r === 0 ? 1 : xShape[r - 1];
+  const rows = sizeOf(xShape) / Math.max(last, 1);
+  const idx = new Array<number>(Math.max(r - 1, 0)).fill(0);
+  for (let row = 0; row < rows; row++) {
+    let o = r === 0 ? 0 : p.begin[r - 1];
+    for (let d = 0; d < r - 1; d++) o += (idx[d] + p.begin[d]) * os[d];
+    fn(row * last, o, last);
+    for (let d = r - 2; d >= 0; d--) {
+      if (++idx[d] < xShape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+const pad: OpKernel = {
+  constInputs: [1, 2, 3],
+  forward(inputs, ctx) {
+    const x = need(inputs, 0, ctx.node);
+    const p = planPad(inputs, ctx);
+    const value = ctx.opset >= 11 ? (inputs[2]?.data[0] ?? 0) : typeof ctx.node.attrs.value === 'number' ? ctx.node.attrs.value : 0;
+    const y = new Float32Array(sizeOf(p.outShape));
+    if (value !== 0) y.fill(value);
+    padWalk(x.shape, p, (xi, oi, len) => y.set(x.data.subarray(xi, xi + len), oi));
+    return { outputs: [{ shape: p.outShape, data: y }] };
+  },
+  backward(inputs, _outputs, gradOut, _saved, _need, ctx) {
+    const g = gradOut[0];
+    if (!g) return [];
+    const x = inputs[0] as Tensor;
+    const p = planPad(inputs, ctx);
+    const dx = new Float32Array(x.data.length);
+    padWalk(x.shape, p, (xi, oi, len) => dx.set(g.data.subarray(oi, oi + len), xi));
+    return [{ shape: x.shape.slice(), data: dx }];
+  },
+};
+
 export const shapeKernels: Record<string, OpKernel> = {
   Reshape: reshape,
   Flatten: flatten,
@@ -320,4 +383,5 @@ export const shapeKernels: Record<string, OpKernel> = {
   Gather: gather,
   Shape: shapeOp,
   Constant: constant,
+  Pad: pad,
 };

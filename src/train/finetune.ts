@@ -1,0 +1,261 @@
+import { cloneModel } from '../onnx/model';
+import { createSession, release, runFloat } from '../onnx/runtime';
+import type { ModelProto } from '../onnx/types';
+import { Executor } from './executor';
+import { argmaxRows, distillationKL, softmaxCrossEntropy } from './loss';
+import { fuseLutLayers, relaxBatch, writeLutLayerBack, type FusedLutLayer } from './lutGraph';
+import { graphFromOnnx, writeParamsBack } from './onnxGraph';
+import { Rng } from './rng';
+import type { Tensor } from './tensor';
+import { train } from './trainer';
+
+/**
+ * LUTBoost's `finetune` stage: train a converted LUT model end to end so that it imitates the original model
+ * (distillation: KL divergence of the logits at a temperature, plus cross-entropy when labels exist), on the
+ * executor, then write the trained centroids, tables (re-quantized at the layer's precision) and biases back into
+ * the ONNX model. Early stopping on a held-out part of the calibration data is always on; the parameters of the
+ * best held-out epoch are kept, and never worse than the starting point.
+ */
+
+export interface FinetuneData {
+  /** Graph input name and the shape of one sample as the model wants it, batch dimension first (e.g. [1,1,28,28]). */
+  input: string;
+  sampleShape: number[];
+  /** Preprocessed samples, `count` x prod(sampleShape[1:]). */
+  samples: Float32Array;
+  count: number;
+  labels?: ArrayLike<number>;
+  /** Logits of the original model [count, classes]; computed with onnxruntime from `original` when absent. */
+  teacherLogits?: Float32Array;
+}
+
+export interface FinetuneOptions {
+  epochs?: number;
+  /** Peak Adam learning rate, relative to each parameter tensor's RMS. */
+  learningRate?: number;
+  /** Distillation temperature; default: the teacher's mean per-sample logit standard deviation (at least 1). */
+  temperature?: number;
+  batchSize?: number;
+  seed?: number;
+  /** Fraction of the calibration samples held out for early stopping. */
+  holdout?: number;
+  patience?: number;
+  /** Weight of the label cross-entropy term (when labels are given). */
+  labelWeight?: number;
+  /** Softness of the straight-through soft assignment (x the batch's mean nearest distance). */
+  softness?: number;
+  /** Also train the layers that stay dense. */
+  trainDense?: boolean;
+  signal?: AbortSignal;
+  /** On cancellation, return the best model so far (true) or throw FinetuneCancelled (default). */
+  keepOnCancel?: boolean;
+  onEpoch?: (e: FinetuneEpoch) => void;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+export interface FinetuneEpoch {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  heldOutAgreement: number;
+  heldOutLoss: number;
+}
+
+export interface FinetuneResult {
+  model: ModelProto;
+  layers: string[];
+  /** Training curve (epoch 0 = before training). */
+  curve: FinetuneEpoch[];
+  heldOutAgreementBefore: number;
+  heldOutAgreementAfter: number;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+  seconds: number;
+}
+
+export class FinetuneCancelled extends Error {
+  constructor() {
+    super('fine-tuning cancelled');
+    this.name = 'FinetuneCancelled';
+  }
+}
+
+const DEFAULTS = { epochs: 12, learningRate: 0.01, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1 };
+
+/** Logits of a model for every sample, with onnxruntime (one sample at a time when its batch is fixed to 1). */
+export async function modelLogits(model: ModelProto, data: FinetuneData, label = 'original model'): Promise<Float32Array> {
+  const session = await createSession(model, { label });
+  try {
+    const out = model.graph!.output[0].name!;
+    const D = data.samples.length / data.count;
+    const first = model.graph!.input.find((i) => i.name === data.input)?.type?.tensorType?.shape?.dim[0];
+    const batch = first?.dimValue === 1 ? 1 : 256;
+    let result: Float32Array | undefined;
+    let classes = 0;
+    for (let s = 0; s < data.count; s += batch) {
+      const n = Math.min(batch, data.count - s);
+      const r = await runFloat(session, data.input, data.samples.subarray(s * D, (s + n) * D), [n, ...data.sampleShape.slice(1)], [out], label);
+      const y = r[out].data;
+      if (!result) {
+        classes = y.length / n;
+        result = new Float32Array(data.count * classes);
+      }
+      result.set(y, s * classes);
+    }
+    return result ?? new Float32Array(0);
+  } finally {
+    await release(session);
+  }
+}
+
+/** A temperature at the teacher's own logit scale (models fed raw 0..255 pixels have logits in the hundreds). */
+export function autoTemperature(logits: Float32Array, classes: number): number {
+  const rows = logits.length / classes;
+  let sum = 0;
+  for (let r = 0; r < rows; r++) {
+    let m = 0;
+    for (let j = 0; j < classes; j++) m += logits[r * classes + j];
+    m /= classes;
+    let v = 0;
+    for (let j = 0; j < classes; j++) v += (logits[r * classes + j] - m) ** 2;
+    sum += Math.sqrt(v / classes);
+  }
+  return Math.max(1, sum / Math.max(rows, 1));
+}
+
+function rms(t: Tensor): number {
+  let s = 0;
+  for (let i = 0; i < t.data.length; i++) s += t.data[i] * t.data[i];
+  return Math.sqrt(s / Math.max(t.data.length, 1));
+}
+
+export async function finetuneLutModel(lutModel: ModelProto, original: ModelProto | undefined, data: FinetuneData, options: FinetuneOptions = {}): Promise<FinetuneResult> {
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & FinetuneOptions;
+  const t0 = performance.now();
+  const graph = graphFromOnnx(lutModel, () => false);
+  relaxBatch(graph);
+  const layers: FusedLutLayer[] = fuseLutLayers(graph, lutModel);
+  if (!layers.length) throw new Error('the model has no LUT layers to fine-tune (no lutdla.layer.* metadata)');
+  const trainable = new Set<string>();
+  for (const l of layers) {
+    trainable.add(l.centroids);
+    trainable.add(l.tables);
+    if (l.bias) trainable.add(l.bias);
+  }
+  if (o.trainDense) {
+    const lutNames = new Set(layers.map((l) => l.prefix));
+    for (const t of lutModel.graph!.initializer) {
+      const name = t.name ?? '';
+      if (t.dataType === 1 && t.dims.length >= 1 && ![...lutNames].some((p) => name.startsWith(p))) trainable.add(name);
+    }
+  }
+  graph.params = trainable;
+  for (const n of graph.nodes) if (n.op === 'LutLookup') n.attrs.softness = o.softness;
+  const outName = graph.outputs[0].name;
+  const ex = new Executor(graph);
+
+  o.onProgress?.(0, 'teacher logits');
+  const teacher = data.teacherLogits ?? (original ? await modelLogits(original, data) : undefined);
+  if (!teacher) throw new Error('fine-tuning needs the original model or its logits');
+  const classes = teacher.length / data.count;
+  const T = o.temperature ?? autoTemperature(teacher, classes);
+  const D = data.samples.length / data.count;
+  const rowShape = data.sampleShape.slice(1);
+
+  // Held-out split, fixed by the seed.
+  const perm = new Rng(o.seed ^ 0x5eed).permutation(data.count);
+  const nHeld = Math.max(1, Math.min(data.count - 1, Math.round(data.count * o.holdout)));
+  const heldOut = perm.subarray(data.count - nHeld);
+  const trainIdx = perm.subarray(0, data.count - nHeld);
+
+  const batchOf = (idx: ArrayLike<number>): Tensor => {
+    const x = new Float32Array(idx.length * D);
+    for (let i = 0; i < idx.length; i++) x.set(data.samples.subarray(idx[i] * D, (idx[i] + 1) * D), i * D);
+    return { shape: [idx.length, ...rowShape], data: x };
+  };
+  const teacherOf = (idx: ArrayLike<number>): Tensor => {
+    const t = new Float32Array(idx.length * classes);
+    for (let i = 0; i < idx.length; i++) t.set(teacher.subarray(idx[i] * classes, (idx[i] + 1) * classes), i * classes);
+    return { shape: [idx.length, classes], data: t };
+  };
+  const evaluate = (): { agreement: number; loss: number } => {
+    let agree = 0;
+    let loss = 0;
+    for (let s = 0; s < heldOut.length; s += 128) {
+      const idx = heldOut.subarray(s, Math.min(heldOut.length, s + 128));
+      const y = ex.forward({ [data.input]: batchOf(idx) }).get(outName)!;
+      const t = teacherOf(idx);
+      const ps = argmaxRows(y);
+      const pt = argmaxRows(t);
+      for (let i = 0; i < idx.length; i++) if (ps[i] === pt[i]) agree++;
+      loss += (distillationKL(y, t, T).loss / (T * T)) * idx.length;
+    }
+    return { agreement: agree / heldOut.length, loss: loss / heldOut.length };
+  };
+
+  const lrScale = new Map<string, number>();
+  for (const p of trainable) lrScale.set(p, Math.max(rms(graph.initializers.get(p)!), 1e-3));
+  const curve: FinetuneEpoch[] = [];
+  const before = evaluate();
+  curve.push({ epoch: 0, epochs: o.epochs, loss: NaN, heldOutAgreement: before.agreement, heldOutLoss: before.loss });
+  o.onEpoch?.(curve[0]);
+  const useLabels = data.labels !== undefined && o.labelWeight > 0;
+  const res = await train(ex, {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    count: trainIdx.length,
+    lr: o.learningRate,
+    adam: { lrScale },
+    signal: o.signal,
+    patience: o.patience,
+    feeds: (idx) => ({ [data.input]: batchOf(Array.from(idx, (i) => trainIdx[i])) }),
+    loss: (values, idx) => {
+      const samples = Array.from(idx, (i) => trainIdx[i]);
+      const y = values.get(outName)!;
+      // KL in nats (without the usual T^2 factor: Adam is scale-free, and the curve stays readable).
+      const kd = distillationKL(y, teacherOf(samples), T);
+      let loss = kd.loss / (T * T);
+      const grad = kd.grad;
+      for (let i = 0; i < grad.data.length; i++) grad.data[i] /= T * T;
+      if (useLabels) {
+        const ce = softmaxCrossEntropy(y, samples.map((i) => data.labels![i]));
+        loss += o.labelWeight * ce.loss;
+        for (let i = 0; i < grad.data.length; i++) grad.data[i] += o.labelWeight * ce.grad.data[i];
+      }
+      return { loss, seeds: new Map([[outName, grad]]) };
+    },
+    onStep: (step, total) => o.onProgress?.(step / total, `fine-tuning step ${step}/${total}`),
+    evaluate: (epoch) => {
+      if (epoch === 0) return before.agreement - 1e-3 * Math.min(before.loss, 4);
+      const e = evaluate();
+      curve.push({ epoch, epochs: o.epochs, loss: NaN, heldOutAgreement: e.agreement, heldOutLoss: e.loss });
+      return e.agreement - 1e-3 * Math.min(e.loss, 4);
+    },
+    onEpoch: (e) => {
+      const c = curve[curve.length - 1];
+      c.loss = e.loss;
+      o.onEpoch?.(c);
+    },
+  });
+  if (res.cancelled && !o.keepOnCancel) throw new FinetuneCancelled();
+  const model = cloneModel(lutModel);
+  for (const l of layers) writeLutLayerBack(model, graph, l);
+  if (o.trainDense) {
+    const dense = [...trainable].filter((p) => !layers.some((l) => p.startsWith(l.prefix)));
+    writeParamsBack(model, graph, dense);
+  }
+  const after = curve.find((c) => c.epoch === res.bestEpoch) ?? curve[0];
+  return {
+    model,
+    layers: layers.map((l) => l.name),
+    curve,
+    heldOutAgreementBefore: before.agreement,
+    heldOutAgreementAfter: after.heldOutAgreement,
+    bestEpoch: res.bestEpoch,
+    stoppedEarly: res.stoppedEarly,
+    cancelled: res.cancelled,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

@@ -1,0 +1,154 @@
+import { LUT_METADATA_PREFIX } from '../onnx/layerInfo';
+import { floatTensor } from '../onnx/tensor';
+import type { ModelProto } from '../onnx/types';
+import type { GraphNode, TrainGraph } from './graph';
+import { quantizeTableValues, TRAIN_DOMAIN, type LutMetric, type TablePrecision } from './ops/lut';
+import type { Tensor } from './tensor';
+
+/** One exported LUT layer found in a converted model and fused into a trainable LutLookup node. */
+export interface FusedLutLayer {
+  name: string;
+  prefix: string;
+  metric: LutMetric;
+  precision: TablePrecision;
+  c: number;
+  v: number;
+  groups: number;
+  /** Trainable tensors in the executor's graph. */
+  centroids: string;
+  tables: string;
+  bias?: string;
+}
+
+/** Step names of the nodes that src/lutboost/export.ts emits between the sub-vectors and the accumulated sum. */
+const CORE_STEPS = new Set(['dot', 'distance', 'argmin', 'indices', 'table_rows', 'lookup', 'lookup_grouped', 'accumulate', 'diff', 'absdiff']);
+
+interface LutMeta {
+  prefix?: string;
+  metric?: string;
+  tables?: string;
+  precision?: string;
+  centroids?: number;
+  vector?: number;
+  groups?: number;
+}
+
+/**
+ * Replaces each LUT layer's nearest-centroid + lookup-sum subgraph (as written by the conversion's export:
+ * `lut/<layer>/...` nodes, `lutdla.layer.<layer>` metadata) by one fused LutLookup node with trainable centroids
+ * [GS, c, v] and tables [GS*c, n]. The rest of the layer (im2col, reshapes, padding, bias, transposes) stays as
+ * standard operators. Returns the fused layers; throws when a layer's nodes are not in the expected form.
+ */
+export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLayer[] {
+  const layers: FusedLutLayer[] = [];
+  for (const e of model.metadataProps) {
+    if (!e.key?.startsWith(LUT_METADATA_PREFIX)) continue;
+    const name = e.key.slice(LUT_METADATA_PREFIX.length);
+    let meta: LutMeta;
+    try {
+      meta = JSON.parse(e.value ?? '') as LutMeta;
+    } catch {
+      throw new Error(`LUT layer '${name}': its metadata is not valid JSON`);
+    }
+    const prefix = meta.prefix ?? `lut/${name}/`;
+    const metric = meta.metric as LutMetric;
+    if (metric !== 'l2' && metric !== 'l1' && metric !== 'chebyshev') throw new Error(`LUT layer '${name}': unknown metric '${meta.metric}'`);
+    const precision = (meta.tables ?? 'fp32') as TablePrecision;
+    const core = graph.nodes.filter((n) => n.name.startsWith(prefix) && CORE_STEPS.has(n.name.slice(prefix.length)));
+    const acc = core.find((n) => n.name === `${prefix}accumulate`);
+    const tablesName = `${prefix}tables`;
+    const T = graph.initializers.get(tablesName);
+    if (!acc || !T) throw new Error(`LUT layer '${name}': the converted model does not have the expected ${prefix}accumulate node and ${tablesName} initializer`);
+    let C: Tensor;
+    const centroidsName = `${prefix}centroids`;
+    if (metric === 'l2') {
+      const m2 = graph.initializers.get(`${prefix}centroids_m2t`);
+      if (!m2) throw new Error(`LUT layer '${name}': ${prefix}centroids_m2t is missing`);
+      const [GS, v, c] = m2.shape;
+      const data = new Float32Array(GS * c * v);
+      for (let s = 0; s < GS; s++) for (let d = 0; d < v; d++) for (let j = 0; j < c; j++) data[(s * c + j) * v + d] = -m2.data[(s * v + d) * c + j] / 2;
+      C = { shape: [GS, c, v], data };
+      graph.initializers.set(centroidsName, C);
+    } else {
+      const t = graph.initializers.get(centroidsName);
+      if (!t) throw new Error(`LUT layer '${name}': ${centroidsName} is missing`);
+      C = t;
+    }
+    const [GS, c, v] = C.shape;
+    const groups = meta.groups ?? 1;
+    // The master tables train in float; start them from the exported (possibly dequantized) values.
+    graph.initializers.set(tablesName, { shape: T.shape.slice(), data: T.data.slice() });
+    const fused: GraphNode = {
+      name: `${prefix}lookup_fused`,
+      op: 'LutLookup',
+      domain: TRAIN_DOMAIN,
+      inputs: [`${prefix}subvectors`, centroidsName, tablesName],
+      outputs: [acc.outputs[0]],
+      attrs: { metric, groups, precision, subspaces: GS / groups },
+    };
+    const at = graph.nodes.indexOf(core[0]);
+    graph.nodes = graph.nodes.filter((n) => !core.includes(n));
+    graph.nodes.splice(at, 0, fused);
+    const biasName = `${prefix}bias`;
+    layers.push({ name, prefix, metric, precision, c, v, groups, centroids: centroidsName, tables: tablesName, bias: graph.initializers.has(biasName) ? biasName : undefined });
+  }
+  return layers;
+}
+
+/**
+ * A model declared with a fixed batch of 1 (e.g. mnist-12) often reshapes activations to [1, ...]: let those
+ * reshapes take any batch so the executor can train on mini-batches. Only the executor's copy changes.
+ */
+export function relaxBatch(graph: TrainGraph): void {
+  const input = graph.inputs[0];
+  if (!input || input.shape[0] !== 1) return;
+  input.shape[0] = 'N';
+  const fixed = new Set(graph.initializers.keys());
+  for (const n of graph.nodes) {
+    if (n.op !== 'Reshape' || fixed.has(n.inputs[0])) continue;
+    const s = graph.initializers.get(n.inputs[1]);
+    if (!s || s.data[0] !== 1 || s.data.includes(-1)) continue;
+    const relaxed = s.data.slice();
+    relaxed[0] = -1;
+    const name = `${n.inputs[1]}__batch`;
+    graph.initializers.set(name, { shape: s.shape.slice(), data: relaxed });
+    n.inputs = [n.inputs[0], name, ...n.inputs.slice(2)];
+  }
+}
+
+/** Writes a fused layer's trained centroids, (quantized) tables and bias into the converted model's initializers. */
+export function writeLutLayerBack(model: ModelProto, graph: TrainGraph, layer: FusedLutLayer): void {
+  const g = model.graph!;
+  const set = (name: string, dims: number[], data: Float32Array): void => {
+    const i = g.initializer.findIndex((t) => t.name === name);
+    if (i < 0) throw new Error(`LUT layer '${layer.name}': initializer ${name} is missing in the converted model`);
+    g.initializer[i] = floatTensor(name, dims, data);
+  };
+  const C = graph.initializers.get(layer.centroids)!;
+  const [GS, c, v] = C.shape;
+  if (layer.metric === 'l2') {
+    const m2 = new Float32Array(GS * v * c);
+    const norms = new Float32Array(GS * c);
+    for (let s = 0; s < GS; s++) {
+      for (let j = 0; j < c; j++) {
+        let q = 0;
+        for (let d = 0; d < v; d++) {
+          const x = C.data[(s * c + j) * v + d];
+          m2[(s * v + d) * c + j] = -2 * x;
+          q += x * x;
+        }
+        norms[s * c + j] = q;
+      }
+    }
+    set(`${layer.prefix}centroids_m2t`, [GS, v, c], m2);
+    set(`${layer.prefix}centroid_norms`, [GS, 1, c], norms);
+  } else {
+    set(layer.centroids, [GS, c, v], C.data);
+  }
+  const T = graph.initializers.get(layer.tables)!;
+  set(layer.tables, T.shape, quantizeTableValues(T.data, GS, layer.precision));
+  if (layer.bias) {
+    const b = graph.initializers.get(layer.bias)!;
+    set(layer.bias, b.shape, b.data);
+  }
+}

@@ -1,0 +1,229 @@
+import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from '../../onnx/tensor';
+import { attrNum, attrStr } from '../graph';
+import { gemm } from '../matmul';
+import type { Tensor } from '../tensor';
+import { need, type KernelCtx, type OpKernel } from './kernel';
+
+/** Domain of the executor's own fused operators (never written into an exported model). */
+export const TRAIN_DOMAIN = 'lutdla.train';
+
+export type LutMetric = 'l2' | 'l1' | 'chebyshev';
+export type TablePrecision = 'fp32' | 'int8' | 'int4' | 'fp16' | 'bf16';
+
+/**
+ * The values a table entry takes at a precision: symmetric integers with one scale per subspace table
+ * ([c x n] block), or fp16/bf16 rounding; the same arithmetic as the conversion's quantize stage, so training
+ * through it (quantization-aware) trains the tables that are exported.
+ */
+export function quantizeTableValues(T: Float32Array, blocks: number, precision: TablePrecision, out = new Float32Array(T.length)): Float32Array {
+  const per = T.length / blocks;
+  if (precision === 'fp32') {
+    out.set(T);
+  } else if (precision === 'int8' || precision === 'int4') {
+    const qmax = precision === 'int8' ? 127 : 7;
+    for (let b = 0; b < blocks; b++) {
+      let amax = 0;
+      for (let i = b * per; i < (b + 1) * per; i++) amax = Math.max(amax, Math.abs(T[i]));
+      const scale = Math.fround(amax > 0 ? amax / qmax : 1);
+      for (let i = b * per; i < (b + 1) * per; i++) out[i] = Math.max(-qmax, Math.min(qmax, Math.round(T[i] / scale))) * scale;
+    }
+  } else {
+    for (let i = 0; i < T.length; i++) {
+      out[i] = precision === 'fp16' ? float16ToFloat32(float32ToFloat16(T[i])) : bfloat16ToFloat32(float32ToBfloat16(T[i]));
+    }
+  }
+  return out;
+}
+
+interface LutGeometry {
+  R: number; // rows
+  GS: number; // subspaces over all groups
+  S: number; // subspaces per group
+  groups: number;
+  c: number;
+  v: number;
+  n: number;
+  metric: LutMetric;
+  precision: TablePrecision;
+  outShape: number[];
+}
+
+function geometry(inputs: (Tensor | undefined)[], ctx: KernelCtx): LutGeometry {
+  const node = ctx.node;
+  const x = need(inputs, 0, node);
+  const cents = need(inputs, 1, node);
+  const tables = need(inputs, 2, node);
+  const [GS, c, v] = cents.shape;
+  const groups = attrNum(node, 'groups', 1);
+  const S = GS / groups;
+  const n = tables.shape[1];
+  const metric = attrStr(node, 'metric', 'l2') as LutMetric;
+  const precision = attrStr(node, 'precision', 'fp32') as TablePrecision;
+  if (cents.shape.length !== 3 || tables.shape.length !== 2 || tables.shape[0] !== GS * c || !Number.isInteger(S)) {
+    throw new Error(`LUT layer "${node.name}": centroids [${cents.shape}] and tables [${tables.shape}] do not fit ${groups} group(s)`);
+  }
+  const R = x.data.length / (GS * v);
+  if (!Number.isInteger(R)) throw new Error(`LUT layer "${node.name}": input [${x.shape}] is not a whole number of [${GS} x ${v}] sub-vector rows`);
+  // Input [..., GS, 1, v] (or [..., GS, v]); output [..., groups, n].
+  const lead = x.shape.slice(0, x.shape.length - (x.shape[x.shape.length - 2] === 1 && x.shape.length >= 3 ? 3 : 2));
+  return { R, GS, S, groups, c, v, n, metric, precision, outShape: [...lead, groups, n] };
+}
+
+/**
+ * Distances [R x c] from the R sub-vectors of subspace s to its c centroids, into D (row r at r * c).
+ * l2 is computed as ||c||^2 - 2 x.c (a small GEMM), the form the exported graph uses, so ties break alike; the
+ * constant ||x||^2 is left out.
+ */
+function distances(metric: LutMetric, X: Float32Array, R: number, GS: number, s: number, C: Float32Array, c: number, v: number, D: Float32Array, norms: Float64Array): void {
+  const cb = s * c * v;
+  if (metric === 'l2') {
+    gemm(R, c, v, X, C, D, { aOff: s * v, lda: GS * v, bOff: cb, transB: true });
+    for (let j = 0; j < c; j++) {
+      let q = 0;
+      for (let k = 0; k < v; k++) q += C[cb + j * v + k] * C[cb + j * v + k];
+      norms[j] = q;
+    }
+    for (let r = 0; r < R; r++) for (let j = 0; j < c; j++) D[r * c + j] = norms[j] - 2 * D[r * c + j];
+    return;
+  }
+  for (let r = 0; r < R; r++) {
+    const xo = (r * GS + s) * v;
+    for (let j = 0; j < c; j++) {
+      const co = cb + j * v;
+      let acc = 0;
+      if (metric === 'l1') {
+        for (let k = 0; k < v; k++) acc += Math.abs(X[xo + k] - C[co + k]);
+      } else {
+        for (let k = 0; k < v; k++) acc = Math.max(acc, Math.abs(X[xo + k] - C[co + k]));
+      }
+      D[r * c + j] = acc;
+    }
+  }
+}
+
+interface LutSaved {
+  idx: Int32Array; // [GS][R]
+  dist: Float32Array; // [GS][R][c]
+  tq: Float32Array;
+  tau: number;
+}
+
+/**
+ * A LUT layer's core, fused: nearest centroid per sub-vector (hard, as exported), then the sum over each group's
+ * subspaces of the chosen table rows. Backward: tables get their exact gradient (straight through the
+ * quantization); centroids and the input get the gradient of the soft assignment p = softmax(-d / tau)
+ * (a straight-through estimator of the hard argmin, for each metric), tau = the batch's mean nearest distance
+ * times the `softness` attribute.
+ */
+const lutLookup: OpKernel = {
+  forward(inputs, ctx) {
+    const g = geometry(inputs, ctx);
+    const { R, GS, S, c, v, n, groups } = g;
+    const X = (inputs[0] as Tensor).data;
+    const C = (inputs[1] as Tensor).data;
+    const tq = quantizeTableValues((inputs[2] as Tensor).data, GS, g.precision);
+    const y = new Float32Array(R * groups * n);
+    const idx = new Int32Array(GS * R);
+    const dist = new Float32Array(GS * R * c);
+    const norms = new Float64Array(c);
+    let dminSum = 0;
+    for (let s = 0; s < GS; s++) {
+      const D = dist.subarray(s * R * c, (s + 1) * R * c);
+      distances(g.metric, X, R, GS, s, C, c, v, D, norms);
+      const grp = Math.floor(s / S);
+      for (let r = 0; r < R; r++) {
+        const o = r * c;
+        let best = 0;
+        for (let j = 1; j < c; j++) if (D[o + j] < D[o + best]) best = j;
+        idx[s * R + r] = best;
+        let dm = D[o + best];
+        if (g.metric === 'l2') {
+          const xo = (r * GS + s) * v;
+          for (let k = 0; k < v; k++) dm += X[xo + k] * X[xo + k];
+        }
+        dminSum += Math.max(dm, 0);
+        const to = (s * c + best) * n;
+        const yo = (r * groups + grp) * n;
+        for (let k = 0; k < n; k++) y[yo + k] += tq[to + k];
+      }
+    }
+    const tau = Math.max((dminSum / Math.max(R * GS, 1)) * attrNum(ctx.node, 'softness', 1), 1e-12);
+    const saved: LutSaved = { idx, dist: ctx.training ? dist : new Float32Array(0), tq, tau };
+    return { outputs: [{ shape: g.outShape, data: y }], saved };
+  },
+  backward(inputs, _outputs, gradOut, saved, needGrad, ctx) {
+    const G = gradOut[0]?.data;
+    if (!G) return [];
+    const g = geometry(inputs, ctx);
+    const { R, GS, S, c, v, n, groups, metric } = g;
+    const X = (inputs[0] as Tensor).data;
+    const C = (inputs[1] as Tensor).data;
+    const { idx, dist, tq, tau } = saved as LutSaved;
+    const dX = needGrad[0] ? new Float32Array(X.length) : undefined;
+    const dC = needGrad[1] ? new Float32Array(C.length) : undefined;
+    const dT = needGrad[2] ? new Float32Array(tq.length) : undefined;
+    const A = new Float32Array(R * c);
+    const p = new Float64Array(c);
+    for (let s = 0; s < GS; s++) {
+      const grp = Math.floor(s / S);
+      if (dT) {
+        for (let r = 0; r < R; r++) {
+          const to = (s * c + idx[s * R + r]) * n;
+          const go = (r * groups + grp) * n;
+          for (let k = 0; k < n; k++) dT[to + k] += G[go + k];
+        }
+      }
+      if (!dX && !dC) continue;
+      // A[r, j] = dL/dy_r . table row j: how much choosing centroid j would change the loss.
+      gemm(R, c, n, G, tq, A, { aOff: grp * n, lda: groups * n, bOff: s * c * n, transB: true });
+      const D = dist.subarray(s * R * c, (s + 1) * R * c);
+      for (let r = 0; r < R; r++) {
+        const o = r * c;
+        let mn = Infinity;
+        for (let j = 0; j < c; j++) mn = Math.min(mn, D[o + j]);
+        let z = 0;
+        const itau = 1 / tau;
+        for (let j = 0; j < c; j++) {
+          const e = (D[o + j] - mn) * itau;
+          p[j] = e > 18 ? 0 : Math.exp(-e); // e^-18 < 1e-7: such a centroid takes no part
+          z += p[j];
+        }
+        if (z < 1 + 1e-9) continue; // one centroid takes all the weight: no gradient
+        let abar = 0;
+        for (let j = 0; j < c; j++) {
+          p[j] /= z;
+          abar += p[j] * A[o + j];
+        }
+        const xo = (r * GS + s) * v;
+        for (let j = 0; j < c; j++) {
+          if (p[j] < 1e-7) continue;
+          const dd = (-p[j] * (A[o + j] - abar)) / tau; // dL/d(distance j)
+          const co = (s * c + j) * v;
+          if (metric === 'l2') {
+            for (let k = 0; k < v; k++) {
+              const diff = 2 * dd * (X[xo + k] - C[co + k]);
+              if (dX) dX[xo + k] += diff;
+              if (dC) dC[co + k] -= diff;
+            }
+          } else if (metric === 'l1') {
+            for (let k = 0; k < v; k++) {
+              const sg = dd * Math.sign(X[xo + k] - C[co + k]);
+              if (dX) dX[xo + k] += sg;
+              if (dC) dC[co + k] -= sg;
+            }
+          } else {
+            let km = 0;
+            for (let k = 1; k < v; k++) if (Math.abs(X[xo + k] - C[co + k]) > Math.abs(X[xo + km] - C[co + km])) km = k;
+            const sg = dd * Math.sign(X[xo + km] - C[co + km]);
+            if (dX) dX[xo + km] += sg;
+            if (dC) dC[co + km] -= sg;
+          }
+        }
+      }
+    }
+    const t = (arr: Float32Array | undefined, like: Tensor): Tensor | undefined => arr && { shape: like.shape.slice(), data: arr };
+    return [t(dX, inputs[0] as Tensor), t(dC, inputs[1] as Tensor), t(dT, inputs[2] as Tensor)];
+  },
+};
+
+export const lutKernels: Record<string, OpKernel> = { LutLookup: lutLookup };

@@ -10,6 +10,8 @@ export interface ConfigDiagnostic {
   /** Stable kind: syntax, schema, unknown-key, duplicate, unit, power-of-two, missing-file, path-escape,
    *  explore-axis, unknown-reference, out-of-range, not-text, io. */
   code: string;
+  /** Quick fixes: replace `range` with `newText` (e.g. a did-you-mean spelling, the nearest power of two). */
+  fixes?: { title: string; range: Range; newText: string }[];
 }
 
 export function hasErrors(diags: readonly ConfigDiagnostic[]): boolean {

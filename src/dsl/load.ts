@@ -35,10 +35,14 @@ export function analyze(text: string, filePath: string, options: AnalyzeOptions 
     ...parsed.errors.map((e): RawDiagnostic => ({ ...e, severity: 'error', code: 'syntax' })),
     ...lowered.diagnostics,
     ...schemaDiags,
-    ...checkDocument(lowered.doc as unknown as LutdlaDocument, lowered.pointers),
+    ...checkDocument(lowered.doc as unknown as LutdlaDocument, lowered.pointers, parsed.file),
   ];
   raw.sort((a, b) => a.start - b.start || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
-  const diagnostics = raw.map((d): ConfigDiagnostic => ({ range: lines.range(d.start, d.end), severity: d.severity, message: d.message, code: d.code }));
+  const diagnostics = raw.map((d): ConfigDiagnostic => {
+    const out: ConfigDiagnostic = { range: lines.range(d.start, d.end), severity: d.severity, message: d.message, code: d.code };
+    if (d.fixes) out.fixes = d.fixes.map((f) => ({ title: f.title, range: lines.range(f.start, f.end), newText: f.newText }));
+    return out;
+  });
   return { text, filePath, lines, parse: parsed, document: lowered.doc as unknown as LutdlaDocument, pointers: lowered.pointers, diagnostics };
 }
 

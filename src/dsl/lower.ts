@@ -11,10 +11,18 @@ import { ROOT, deref, enumOf, isNumeric, METRIC_SCHEMA, METRIC_UNITS, type Block
 import { closest, didYouMean, shortName } from './suggest';
 import { convert, describeDimension, dimensionOf, formatQuantity, lookupUnit, unitCaseSuggestion, unitsOfDimension } from './units';
 
+export interface RawFix {
+  title: string;
+  start: number;
+  end: number;
+  newText: string;
+}
+
 export interface RawDiagnostic extends Span {
   severity: Severity;
   message: string;
   code: string;
+  fixes?: RawFix[];
 }
 
 /** Where a lowered value came from: its span, the span of its key, and the key as the user wrote it. */
@@ -42,8 +50,12 @@ export interface LowerOptions {
 export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
   const diagnostics: RawDiagnostic[] = [];
   const pointers = new Map<string, SourceRef>();
-  const report = (severity: Severity, code: string, span: Span, message: string): void => {
-    diagnostics.push({ severity, code, message, start: span.start, end: Math.max(span.start, span.end) });
+  const report = (severity: Severity, code: string, span: Span, message: string, fixes?: string[]): void => {
+    const end = Math.max(span.start, span.end);
+    const d: RawDiagnostic = { severity, code, message, start: span.start, end };
+    // Each fix replaces the diagnostic's own span.
+    if (fixes?.length) d.fixes = fixes.map((t) => ({ title: `Change to '${t}'`, start: span.start, end, newText: t }));
+    diagnostics.push(d);
   };
   const fileExists = options.fileExists ?? ((p: string) => fs.existsSync(p));
   const configDir = options.filePath ? path.dirname(path.resolve(options.filePath)) : undefined;
@@ -88,7 +100,8 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     }
     const candidates = what === 'block' ? [...spec.blocks.keys()] : [...spec.fields.keys(), ...spec.blocks.keys(), ...spec.directives.keys()];
     const allowed = candidates.length ? ` Allowed ${where}: ${candidates.join(', ')}.` : '';
-    report('error', 'unknown-key', span, `unknown ${what} '${name}' ${where}${didYouMean(fullName, candidates)}.${allowed}`);
+    const guess = closest(fullName, candidates);
+    report('error', 'unknown-key', span, `unknown ${what} '${name}' ${where}${didYouMean(fullName, candidates)}.${allowed}`, guess ? [guess] : undefined);
   }
 
   function lowerEntry(e: Entry, spec: BlockSpec, target: Record<string, unknown>, ptr: string, seen: Map<string, Span>): void {
@@ -187,7 +200,7 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
       if (!d.path.length || !d.value || d.value.kind === 'missing') return;
       const resolved = resolveFieldPath(d.path.map((t) => t.text));
       if ('error' in resolved) {
-        report('error', 'explore-axis', d.path[resolved.at] ?? d.keyword, resolved.error);
+        report('error', 'explore-axis', d.path[resolved.at] ?? d.keyword, resolved.error, resolved.fix ? [resolved.fix] : undefined);
         return;
       }
       const field = resolved.field;
@@ -209,7 +222,8 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
       const metric = d.metric.text;
       const metrics = enumOf(METRIC_SCHEMA) ?? [];
       if (!metrics.includes(metric)) {
-        report('error', 'schema', d.metric, `unknown metric '${metric}'${didYouMean(metric, metrics)}; metrics: ${metrics.join(', ')}`);
+        const guess = closest(metric, metrics);
+        report('error', 'schema', d.metric, `unknown metric '${metric}'${didYouMean(metric, metrics)}; metrics: ${metrics.join(', ')}`, guess ? [guess] : undefined);
         return;
       }
       const unit = METRIC_UNITS[metric] ?? '';
@@ -222,12 +236,12 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
   }
 
   /** A vary path like accelerator.ccm.units -> the field it names, or where and why it names none. */
-  function resolveFieldPath(segs: string[]): { field: FieldSpec; lowered: string; written: string } | { error: string; at: number } {
+  function resolveFieldPath(segs: string[]): { field: FieldSpec; lowered: string; written: string } | { error: string; at: number; fix?: string } {
     const written = segs.join('.');
     const roots = [...ROOT.blocks.keys()].filter((k) => k !== 'explore');
     const rootSpec = ROOT.blocks.get(segs[0]);
     if (!rootSpec || segs[0] === 'explore') {
-      return { error: `vary ${written}: the path must start with ${roots.join(', ')}${didYouMean(segs[0], roots)}`, at: 0 };
+      return { error: `vary ${written}: the path must start with ${roots.join(', ')}${didYouMean(segs[0], roots)}`, at: 0, fix: closest(segs[0], roots) };
     }
     let spec: BlockSpec = rootSpec;
     const lowered = [segs[0]];
@@ -246,7 +260,7 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
       }
       const options = [...spec.fields.keys(), ...[...spec.blocks.values()].filter((b) => !b.repeated).map((b) => b.keyword)];
       const why = field ? `'${s}' is a value, it has no fields below it` : `'${segs.slice(0, i).join('.')}' has no field '${s}'${didYouMean(s, options)}`;
-      return { error: `vary ${written} names no field: ${why}. Fields here: ${options.join(', ')}`, at: i };
+      return { error: `vary ${written} names no field: ${why}. Fields here: ${options.join(', ')}`, at: i, fix: field ? undefined : closest(s, options) };
     }
     const options = [...spec.fields.keys()];
     return { error: `vary ${written} names a block, not a field: add one of ${options.join(', ')}`, at: segs.length - 1 };
@@ -256,7 +270,7 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     const unit = s['x-unit'] ?? '';
     if (s['x-powerOfTwo'] && Number.isInteger(n) && n > 0 && !Number.isInteger(Math.log2(n))) {
       const lo = 2 ** Math.floor(Math.log2(n));
-      report('error', 'power-of-two', span, `${label} must be a power of two (the index is log2(c) bits): ${n} is not; use ${lo} or ${lo * 2}`);
+      report('error', 'power-of-two', span, `${label} must be a power of two (the index is log2(c) bits): ${n} is not; use ${lo} or ${lo * 2}`, [String(lo), String(lo * 2)]);
     }
     const wmin = s['x-warnMin'];
     const wmax = s['x-warnMax'];
@@ -294,7 +308,7 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     if (!def) {
       const fix = unitCaseSuggestion(v.unit);
       const known = wantDim && wantDim !== 'none' ? `; ${label} takes ${unitsOfDimension(wantDim).map((u) => u.unit).join(', ')}` : '';
-      report('error', 'unit', unitSpan, `unknown unit '${v.unit}'${fix ? ` (did you mean '${fix}'?)` : ''}${known}`);
+      report('error', 'unit', unitSpan, `unknown unit '${v.unit}'${fix ? ` (did you mean '${fix}'?)` : ''}${known}`, fix ? [fix] : undefined);
       return undefined;
     }
     if (!wantDim || wantDim === 'none') {
@@ -358,7 +372,7 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
         pointers.set(ptr, { span: v, label });
         if (s.type === 'boolean' && (v.value === 'true' || v.value === 'false')) return v.value === 'true';
         if (s['x-path']) {
-          report('error', 'schema', v, `${label}: write the path in quotes, e.g. "${v.value}"`);
+          report('error', 'schema', v, `${label}: write the path in quotes, e.g. "${v.value}"`, [`"${v.value}"`]);
           return undefined;
         }
         if (s['x-reference']) references.push({ kind: s['x-reference'], value: v.value, span: v });

@@ -2,13 +2,14 @@
  * Checks on the lowered document (defaults filled in) that involve several blocks: a table slice must fit the
  * LUT memory, evaluation rows should not be calibration rows, an explore block should vary something.
  */
+import type { FileNode } from './ast';
 import type { LutdlaDocument, Precision } from './config';
 import type { RawDiagnostic, SourceRef } from './lower';
 import { formatQuantity } from './units';
 
 const ENTRY_BYTES: Record<Precision, number> = { int4: 0.5, int8: 1, fp16: 2, bf16: 2 };
 
-export function checkDocument(doc: LutdlaDocument, pointers: Map<string, SourceRef>): RawDiagnostic[] {
+export function checkDocument(doc: LutdlaDocument, pointers: Map<string, SourceRef>, file: FileNode): RawDiagnostic[] {
   const out: RawDiagnostic[] = [];
   const at = (ptr: string, severity: RawDiagnostic['severity'], code: string, message: string): void => {
     let p = ptr;
@@ -61,7 +62,9 @@ export function checkDocument(doc: LutdlaDocument, pointers: Map<string, SourceR
     }
   });
 
-  if (doc.explore && !(doc.explore.axes?.length)) {
+  // Only when no vary is written at all: a vary with an error has its own diagnostic.
+  const writtenVary = file.items.some((it) => it.kind === 'block' && it.keyword.text === 'explore' && it.items.some((x) => x.kind === 'vary'));
+  if (doc.explore && !(doc.explore.axes?.length) && !writtenVary) {
     at('/explore', 'warning', 'explore-axis', 'explore has no axis: add one, e.g. vary lut.centroids = [8, 16, 32]');
   }
   return out;

@@ -2,7 +2,7 @@
 import type { ErrorObject } from 'ajv';
 import type { RawDiagnostic, SourceRef } from './lower';
 import { toSnake, validateDocument } from './schema';
-import { didYouMean } from './suggest';
+import { closest, didYouMean } from './suggest';
 import { formatQuantity } from './units';
 
 /** Validates `doc` in place (ajv fills in schema defaults) and returns one diagnostic per schema error. */
@@ -18,7 +18,12 @@ export function validateLowered(doc: Record<string, unknown>, pointers: Map<stri
     const key = `${span.start}:${d}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ severity: 'error', code: 'schema', message: d, start: span.start, end: span.end });
+    const diag: RawDiagnostic = { severity: 'error', code: 'schema', message: d, start: span.start, end: span.end };
+    if (e.keyword === 'enum' && typeof e.data === 'string') {
+      const guess = closest(e.data, (e.params as { allowedValues: unknown[] }).allowedValues.map(String));
+      if (guess) diag.fixes = [{ title: `Change to '${guess}'`, start: span.start, end: span.end, newText: guess }];
+    }
+    out.push(diag);
   }
   return out;
 }

@@ -10,6 +10,8 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   MarkupKind,
+  CodeActionKind,
+  type CodeAction,
   type CancellationToken,
   type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -77,6 +79,7 @@ connection.onInitialize((): InitializeResult => ({
     foldingRangeProvider: true,
     documentLinkProvider: { resolveProvider: false },
     definitionProvider: true,
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
   },
   serverInfo: { name: 'lutdla-language-server', version: '0.1.0' },
 }));
@@ -117,6 +120,26 @@ connection.onDefinition((p, token) =>
     const def = service.definition(d, p.position);
     if (!def) return null;
     return { uri: def.file ? pathToFileURL(def.file).toString() : p.textDocument.uri, range: def.range };
+  }),
+);
+// Quick fixes come from the cached analysis (not from diagnostic data), so they match the current text.
+connection.onCodeAction((p, token) =>
+  withDoc(p.textDocument.uri, [], 'code actions', token, (d) => {
+    const actions: CodeAction[] = [];
+    const before = (a: { line: number; character: number }, b: { line: number; character: number }): boolean => a.line < b.line || (a.line === b.line && a.character <= b.character);
+    for (const diag of service.validate(d)) {
+      if (!diag.fixes || !before(diag.range.start, p.range.end) || !before(p.range.start, diag.range.end)) continue;
+      diag.fixes.forEach((f, i) => {
+        actions.push({
+          title: f.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [toLspDiagnostic(diag)],
+          isPreferred: i === 0,
+          edit: { changes: { [p.textDocument.uri]: [{ range: f.range, newText: f.newText }] } },
+        });
+      });
+    }
+    return actions;
   }),
 );
 connection.onDocumentLinks((p, token) =>

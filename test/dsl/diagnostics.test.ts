@@ -157,3 +157,14 @@ test('an explore block without an axis is a warning', () => {
   const w = one('explore { minimize = [area] }', 'explore-axis');
   assert.equal(w.severity, 'warning');
 });
+
+test('quick fixes: did-you-mean spellings, unit case, nearest powers of two, enum values', () => {
+  const fixes = (text: string, code: string): string[] => (one(text, code).fixes ?? []).map((f) => f.newText);
+  assert.deepEqual(fixes('lut { centriods = 16 }', 'unknown-key'), ['centroids']);
+  assert.deepEqual(fixes('accelerator "a" { clock = 5mhz }', 'unit'), ['MHz']);
+  assert.deepEqual(fixes('lut { centroids = 24 }', 'power-of-two'), ['16', '32']);
+  assert.deepEqual(fixes('lut { metric = l3 }', 'schema'), ['l2']);
+  assert.deepEqual(fixes('explore { vary lut.centroid = [8] }', 'explore-axis'), ['centroids']);
+  const d = one('lut { centriods = 16 }', 'unknown-key');
+  assert.deepEqual(d.fixes![0].range, d.range);
+});

@@ -100,3 +100,25 @@ test('the language server over stdio: diagnostics as you type, completion, hover
     child.kill();
   }
 });
+
+test('the language server offers quick fixes for did-you-mean diagnostics', { skip: !existsSync(SERVER) && 'needs the build (dist/server.js)' }, async () => {
+  const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  conn.onNotification('textDocument/publishDiagnostics', () => undefined);
+  conn.listen();
+  try {
+    await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+    await conn.sendNotification('initialized', {});
+    const uri = 'untitled:fix.lutdla';
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'lutdla', version: 1, text: 'lut { centroids = 24 }\n' } });
+    const range = { start: { line: 0, character: 18 }, end: { line: 0, character: 18 } };
+    const actions = (await conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics: [] } })) as { title: string; edit: { changes: Record<string, { newText: string }[]> } }[];
+    assert.deepEqual(actions.map((a) => a.title), ["Change to '16'", "Change to '32'"]);
+    assert.equal(actions[0].edit.changes[uri][0].newText, '16');
+    await conn.sendRequest('shutdown');
+    await conn.sendNotification('exit');
+  } finally {
+    conn.dispose();
+    child.kill();
+  }
+});

@@ -1,13 +1,17 @@
 /** Number formatting for tables and tooltips (CSV exports keep the raw numbers). */
 const SI = ['', 'k', 'M', 'G', 'T', 'P'];
 
+// Formatters are built once: toLocaleString builds one per call, which is slow for tables of thousands of rows.
+const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const FRACTION = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
+
 export function fmtNum(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (Number.isInteger(v) && a < 1e6) return v.toLocaleString('en-US');
+  if (Number.isInteger(v) && a < 1e6) return INT.format(v);
   if (a >= 1e6 || a < 1e-3) return v.toExponential(2);
-  return Number(v.toPrecision(digits + 1)).toLocaleString('en-US', { maximumFractionDigits: 6 });
+  return FRACTION.format(Number(v.toPrecision(digits + 1)));
 }
 
 export function fmtBytes(b: number): string {

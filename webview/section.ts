@@ -1,5 +1,5 @@
 import type { Chart } from 'chart.js';
-import { h, uniqueId } from './dom';
+import { clear, h, uniqueId } from './dom';
 import { renderTable, type TableSpec } from './table';
 
 /** What a view needs from the page around it. */
@@ -51,8 +51,8 @@ export function section(ctx: ViewContext, spec: SectionSpec): Section {
     actions.append(button('PNG', () => chart && ctx.exportPng(chart, `${ctx.stem}.${table.id}.png`), { secondary: true, title: `Export the chart "${spec.title}" as PNG` }));
   }
   actions.append(button('CSV', () => ctx.exportCsv(table), { secondary: true, title: `Export the table "${spec.title}" as CSV` }));
-  let tableEl = renderTable(table);
-  const tableCol = h('div', { class: 'table-col' }, tableEl, spec.extra);
+  const tableHolder = h('div', { class: 'table-holder' }, renderTable(table));
+  const tableCol = h('div', { class: 'table-col' }, tableHolder, spec.extra);
   // Wide tables go under their chart at full width; narrow ones sit next to it on wide screens.
   const wide = spec.table.columns.length > 6;
   const body = h('div', { class: canvas && !wide ? 'section-body with-chart' : 'section-body' });
@@ -71,9 +71,8 @@ export function section(ctx: ViewContext, spec: SectionSpec): Section {
     canvas,
     setTable(next) {
       table = next;
-      const el = renderTable(next);
-      tableEl.replaceWith(el);
-      tableEl = el;
+      clear(tableHolder);
+      tableHolder.append(renderTable(next));
     },
     setChart(c) {
       chart = c;

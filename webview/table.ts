@@ -33,7 +33,10 @@ function text(c: Cell): string {
   return String(c.raw);
 }
 
-export function renderTable(spec: TableSpec): HTMLElement {
+/** Rows rendered at first; a very large sweep would otherwise build hundreds of thousands of nodes. */
+export const ROW_LIMIT = 1000;
+
+export function renderTable(spec: TableSpec, limit = ROW_LIMIT): HTMLElement {
   const action = spec.action;
   const head = h(
     'tr',
@@ -41,7 +44,7 @@ export function renderTable(spec: TableSpec): HTMLElement {
     ...spec.columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)),
     action ? h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Action')) : null,
   );
-  const body = spec.rows.map((row, r) => {
+  const body = spec.rows.slice(0, limit).map((row, r) => {
     let btn: HTMLButtonElement | null = null;
     if (action) {
       btn = h('button', { type: 'button', class: 'row-action', 'aria-label': action.describe(r) }, action.label);
@@ -64,7 +67,13 @@ export function renderTable(spec: TableSpec): HTMLElement {
     table.append(h('tfoot', null, h('tr', null, h('td', { colspan: span, class: 'empty' }, 'None'))));
   }
   // A focusable scroll region, so keyboard users can scroll a wide table.
-  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': spec.caption }, table);
+  const wrap = h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': spec.caption }, table);
+  if (spec.rows.length <= limit) return wrap;
+  const more = h('button', { type: 'button', class: 'row-action' }, `Show all ${spec.rows.length.toLocaleString('en-US')} rows`);
+  const note = h('p', { class: 'hint' }, `Showing the first ${limit.toLocaleString('en-US')} of ${spec.rows.length.toLocaleString('en-US')} rows (the CSV export has all). `, more);
+  const box = h('div', null, wrap, note);
+  more.addEventListener('click', () => box.replaceWith(renderTable(spec, Infinity)));
+  return box;
 }
 
 function csvField(v: Raw): string {

@@ -235,3 +235,39 @@ export function resnetSimulationReport(): SimulationReport {
 export function evilSimulationReport(): SimulationReport {
   return simulationReport({ model: '<script>alert(1)</script>', names: EVIL_NAMES });
 }
+
+/** A large sweep (n points on a grid of four axes), for the row limit and rendering time. */
+export function largeExplorationReport(n: number): ExplorationReport {
+  const r = rng(9);
+  const points: ExplorationPoint[] = [];
+  for (let id = 0; id < n; id++) {
+    const c = [8, 16, 32, 64][id % 4];
+    const v = [2, 4, 8][Math.floor(id / 4) % 3];
+    const u = [2, 4, 8, 16, 32][Math.floor(id / 12) % 5];
+    const lanes = 16 * (1 + (Math.floor(id / 60) % 20));
+    const latency = 1e-3 * (c / 16) * (8 / u) ** 0.6 * (64 / lanes) ** 0.5 * (0.9 + r() * 0.2);
+    const area = (0.3 + (c / v) * 0.05 + u * 0.03 + lanes * 0.004) * (0.95 + r() * 0.1);
+    points.push({
+      id,
+      settings: { 'lut.centroids': c, 'lut.vector': v, 'accelerator.ccm.units': u, 'accelerator.imm.lanes': lanes },
+      figures: { latency, area, energy: latency * area * 0.3, accuracy_drop: (8 / c) * v * 0.3 * (0.8 + r() * 0.4) },
+      feasible: area < 2.5,
+      pareto: false,
+    });
+  }
+  return {
+    kind: 'exploration',
+    version: 1,
+    config: 'large.lutdla',
+    objectives: ['latency', 'area'],
+    constraints: [{ metric: 'area', op: '<', value: 2.5 }],
+    axes: [
+      { path: 'lut.centroids', values: [8, 16, 32, 64] },
+      { path: 'lut.vector', values: [2, 4, 8] },
+      { path: 'accelerator.ccm.units', values: [2, 4, 8, 16, 32] },
+      { path: 'accelerator.imm.lanes', values: Array.from({ length: 20 }, (_, i) => 16 * (i + 1)) },
+    ],
+    points,
+    wallTimeS: 12.5,
+  };
+}

@@ -10,6 +10,7 @@ import {
   evilConversionReport,
   evilSimulationReport,
   explorationReport,
+  largeExplorationReport,
   resnetConversionReport,
   resnetSimulationReport,
   simulationReport,
@@ -241,6 +242,26 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
       await checkClean(r);
     } finally {
       await r.close();
+    }
+  });
+
+  test('a sweep of 5,000 points renders; the table shows 1,000 rows until asked for all', async (browser, server) => {
+    const rep = largeExplorationReport(5000);
+    const o = await open(browser, server.panelUrl, 'light');
+    try {
+      const t0 = Date.now();
+      await load(o.page, rep);
+      await rendered(o.page, 'exploration');
+      const ms = Date.now() - t0;
+      assert((await rowCount(o.page, 'points')) === 1000, 'row limit');
+      const ink = await canvasInk(o.page);
+      assert(ink[0] > 300, 'scatter blank');
+      await o.page.click('text=Show all 5,000 rows');
+      assert((await rowCount(o.page, 'points')) === 5000, 'show all');
+      console.log(`      (5,000-point exploration rendered in ${ms} ms)`);
+      await checkClean(o);
+    } finally {
+      await o.close();
     }
   });
 

@@ -4,7 +4,7 @@ import type { ExplorationReport } from '../../reports/exploration';
 import { applyPointToConfig } from './configEdit';
 
 /** Where the exploration's config is: next to the report, one folder up, or (by name) in the workspace. */
-async function findConfig(report: ExplorationReport, reportUri: vscode.Uri): Promise<vscode.Uri | undefined> {
+export async function findConfig(report: ExplorationReport, reportUri: vscode.Uri): Promise<vscode.Uri | undefined> {
   const name = report.config;
   if (path.basename(name) !== name || !name.toLowerCase().endsWith('.lutdla')) {
     throw new Error(`the report names its config as "${name}", which is not a plain .lutdla file name`);

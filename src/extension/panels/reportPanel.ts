@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseFromWebview, parsePanelState, type Envelope, type FromWebview, type ThemeKind, type ToWebview } from '../../protocol/messages';
 import type { AnyReport, ReportKind } from '../../protocol/reportShape';
-import { applyPoint } from './applyPoint';
+import { applyPoint, findConfig } from './applyPoint';
 import { saveExport } from './exportFile';
 import { panelHtml } from './panelHtml';
 import { readReport } from './reportFile';
@@ -32,6 +32,15 @@ function themeKind(): ThemeKind {
       return 'high-contrast-light';
     default:
       return 'dark';
+  }
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -182,7 +191,12 @@ export class ReportPanel {
       }
       case 'openFile': {
         if (!this.reportUri) throw new Error('this report was not opened from a file');
-        const target = this.resolveInside(body.path);
+        let target: vscode.Uri | undefined = this.resolveInside(body.path);
+        if (this.report.kind === 'exploration' && body.path === this.report.config && !(await exists(target))) {
+          // `explore --out DIR` puts the report away from its config: look for the config like applyPoint does.
+          target = await findConfig(this.report, this.reportUri);
+        }
+        if (!target || !(await exists(target))) throw new Error(`cannot find ${body.path} next to the report`);
         await vscode.commands.executeCommand('vscode.open', target);
         return;
       }

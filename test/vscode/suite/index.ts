@@ -23,9 +23,12 @@ export function record(line: Line): void {
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: Mocha.reporters.Base }); // record() reports
   // The tests are bundled into this file: give them mocha's globals, then load them.
-  mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('./extension.test');
+  mocha.suite.emit('pre-require', globalThis, 'suite', mocha);
+  // The runner opens the fixture folder trusted (the full suite) or untrusted (restricted mode).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (process.env.LUTDLA_VSCODE_MODE === 'untrusted') require('./untrusted.test');
+  else require('./extension.test');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return new Promise((resolve, reject) => {
     let passed = 0;
     let failed = 0;

@@ -45,8 +45,20 @@ export function lex(text: string): LexResult {
   const n = text.length;
   let i = 0;
   let newline = true;
+  // Every token has the same fields in the same order (one hidden class: faster everywhere downstream).
   const push = (kind: TokenKind, start: number, end: number, extra?: Partial<Token>): void => {
-    tokens.push({ kind, start, end, text: text.slice(start, end), newlineBefore: newline, ...extra });
+    tokens.push({
+      kind,
+      start,
+      end,
+      text: text.slice(start, end),
+      newlineBefore: newline,
+      value: extra?.value,
+      unit: extra?.unit,
+      unitStart: extra?.unitStart,
+      str: extra?.str,
+      unterminated: extra?.unterminated,
+    });
     newline = false;
   };
   while (i < n) {

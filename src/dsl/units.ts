@@ -64,11 +64,12 @@ export function unitCaseSuggestion(unit: string): string | undefined {
 }
 
 /** The dimension whose canonical unit is `canonical` (a schema x-unit). */
+const DIMENSION_OF = new Map<string, Dimension>(Object.entries(CANONICAL).map(([dim, u]) => [u, dim as Dimension]));
+// Exploration figures use J for energy: the energy dimension with its own factor.
+DIMENSION_OF.set('J', 'energy');
+
 export function dimensionOf(canonical: string): Dimension | undefined {
-  for (const [dim, u] of Object.entries(CANONICAL)) if (u === canonical) return dim as Dimension;
-  // Exploration figures use J for energy; treat it as the energy dimension with its own factor.
-  if (canonical === 'J') return 'energy';
-  return undefined;
+  return DIMENSION_OF.get(canonical);
 }
 
 /** Converts a value in `unit` to the canonical unit `canonical` (which may be J rather than pJ for figures). */

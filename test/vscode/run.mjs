@@ -171,12 +171,14 @@ async function session(mode) {
     code = 'error';
   } finally {
     await browser?.close().catch(() => undefined);
+    // Stop the whole group and wait for the server to be gone before its folders are removed.
+    const exited = server.exitCode !== null || server.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((r) => server.once('exit', r));
     killGroup(server.pid, 'SIGTERM');
-    const pid = server.pid;
-    setTimeout(() => {
-      killGroup(pid, 'SIGKILL');
-      groups.delete(pid);
-    }, 3000).unref();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    killGroup(server.pid, 'SIGKILL');
+    groups.delete(server.pid);
   }
   console.log(`vscode suite (${mode}): finished in ${((Date.now() - started) / 1000).toFixed(1)} s, exit code ${code}`);
   const results = fs.existsSync(resultsFile)
@@ -213,4 +215,4 @@ for (const mode of modes) {
   if (!results.some((r) => r.type === 'end')) console.log(`vscode suite (${mode}): the suite did not finish (exit code ${code})`);
 }
 console.log(`vscode: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-setTimeout(() => process.exit(failed === 0 ? 0 : 1), 3500);
+process.exit(failed === 0 ? 0 : 1);

@@ -18,7 +18,9 @@ export const DEFAULT_ACCELERATOR: AcceleratorConfig = {
 export const DEFAULT_LUT: LutSettings = { centroids: 16, vector: 4, metric: 'l2', precision: 'int8' };
 
 /** A deep copy with every missing field filled from DEFAULT_ACCELERATOR (a partial, e.g. hand-written, config). */
-export function completeAccelerator(partial: Partial<AcceleratorConfig> & { memory?: Partial<AcceleratorConfig['memory']> }): AcceleratorConfig {
+export type PartialAccelerator = Partial<Omit<AcceleratorConfig, 'memory'>> & { memory?: Partial<AcceleratorConfig['memory']> };
+
+export function completeAccelerator(partial: PartialAccelerator): AcceleratorConfig {
   const d = DEFAULT_ACCELERATOR;
   return {
     name: partial.name ?? d.name,

@@ -1,6 +1,9 @@
-import {
-  dmaCyclesFor, drainBytes, inputBytes, sliceBytes, stepCycles, stepSubspaces, tileRows, tileWidth, type LayerPlan,
-} from './plan';
+import type { LayerPlan } from './plan';
+
+/** Same as plan.ts dmaCyclesFor; a local copy so the hot loop calls no imported binding (a getter under tsx). */
+function dmaCycles(bytes: number, bytesPerCycle: number): number {
+  return Math.max(1, Math.ceil(bytes / bytesPerCycle - 1e-9));
+}
 import type { LayerTiming } from './timing';
 
 /**
@@ -26,6 +29,16 @@ export function fastLayer(p: LayerPlan): LayerTiming {
   const bpc = p.bytesPerCycle;
   const c = p.c;
   const totalM = G * MT;
+  // The plan.ts helpers, inlined: this loop runs for every tile of every configuration of a sweep.
+  const L = p.layer;
+  const lastRows = L.m - p.mt * (MT - 1);
+  const lastWidth = L.n - p.nt * (NT - 1);
+  const lastSub = p.nc - p.spStep * (NS - 1);
+  const ch = p.channels;
+  const lpc = p.lanesPerChannel;
+  const inBytesPerRow = (L.k * p.aBits) / 8;
+  const sliceBits = p.c * p.tBits;
+  const outBits = p.aBits;
 
   let dmaFree = 0;
   let dmaBusy = 0;
@@ -34,15 +47,16 @@ export function fastLayer(p: LayerPlan): LayerTiming {
   let e2 = 0; // end of the step before it
   let dramBytes = 0;
   let ccmCycles = 0;
-  const dma = (bytes: number, dep: number): number => {
-    const d = dmaCyclesFor(bytes, bpc);
-    dmaFree = Math.max(dmaFree, dep) + d;
-    dmaBusy += d;
-    dramBytes += bytes;
-    return dmaFree;
-  };
 
-  let inputDone = dma(inputBytes(p, tileRows(p, 0)), 0); // of the current M tile
+  let inputDone = 0;
+  {
+        const bytes = (MT > 1 ? p.mt : lastRows) * inBytesPerRow;
+        const d = dmaCycles(bytes, bpc);
+        dmaFree = Math.max(dmaFree, 0) + d;
+        dmaBusy += d;
+        dramBytes += bytes;
+        inputDone = dmaFree;
+      } // of the current M tile
   let inputDoneNext = 0;
   let nt0EndPrev = 0; // end of the first N tile of M tile i-1
   let mEndPrev = 0; // end of M tile i-1
@@ -53,31 +67,54 @@ export function fastLayer(p: LayerPlan): LayerTiming {
   let prevTileWidth = 0;
 
   for (let gi = 0; gi < totalM; gi++) {
-    const rows = tileRows(p, gi % MT);
-    ccmCycles += Math.ceil(rows / p.channels) * p.nc + c - 1;
+    const rows = gi % MT < MT - 1 ? p.mt : lastRows;
+    ccmCycles += Math.ceil(rows / ch) * p.nc + c - 1;
     const ccmReady = Math.max(inputDone, gi >= 2 ? mEndPrev2 : 0);
     let nt0End = 0;
     for (let j = 0; j < NT; j++, t++) {
-      const width = tileWidth(p, j);
+      const width = j < NT - 1 ? p.nt : lastWidth;
       // Step 0 and the transfers queued around it.
-      const s0 = stepSubspaces(p, 0);
-      const slice0 = dma(sliceBytes(p, width, s0), e2);
-      if (j === 0 && gi + 1 < totalM) inputDoneNext = dma(inputBytes(p, tileRows(p, (gi + 1) % MT)), gi >= 1 ? nt0EndPrev : 0);
+      const s0 = NS > 1 ? p.spStep : lastSub;
+      let slice0 = 0;
+      {
+        const bytes = Math.ceil((sliceBits * width * s0) / 8);
+        const d = dmaCycles(bytes, bpc);
+        dmaFree = Math.max(dmaFree, e2) + d;
+        dmaBusy += d;
+        dramBytes += bytes;
+        slice0 = dmaFree;
+      }
+      if (j === 0 && gi + 1 < totalM) {
+        const bytes = ((gi + 1) % MT < MT - 1 ? p.mt : lastRows) * inBytesPerRow;
+        const d = dmaCycles(bytes, bpc);
+        dmaFree = Math.max(dmaFree, gi >= 1 ? nt0EndPrev : 0) + d;
+        dmaBusy += d;
+        dramBytes += bytes;
+        inputDoneNext = dmaFree;
+      }
       const accFree = t >= 2 ? lastDrain : 0; // drain of tile t-2, queued while tile t-1 ran
-      if (t > 0) lastDrain = dma(drainBytes(p, prevTileRows, prevTileWidth), e1);
+      if (t > 0) {
+        const bytes = (prevTileRows * prevTileWidth * outBits) / 8;
+        const d = dmaCycles(bytes, bpc);
+        dmaFree = Math.max(dmaFree, e1) + d;
+        dmaBusy += d;
+        dramBytes += bytes;
+        lastDrain = dmaFree;
+      }
       let start = Math.max(e1, slice0, accFree);
       if (j === 0) start = Math.max(start, ccmReady + c);
-      let d = stepCycles(p, rows, width, s0);
+      const rowCycles = Math.ceil(rows / ch) * Math.ceil(width / lpc);
+      let d = rowCycles * s0;
       e2 = e1;
       e1 = start + d;
       immBusy += d;
       // Steps 1..NS-1: only slices in the DMA queue; identical steps except possibly the last.
-      const lastPartial = NS > 1 && stepSubspaces(p, NS - 1) !== p.spStep;
+      const lastPartial = NS > 1 && lastSub !== p.spStep;
       const homEnd = lastPartial ? NS - 1 : NS;
       if (homEnd > 1) {
-        const sd = dmaCyclesFor(sliceBytes(p, width, p.spStep), bpc);
-        const sb = sliceBytes(p, width, p.spStep);
-        d = stepCycles(p, rows, width, p.spStep);
+        const sb = Math.ceil((sliceBits * width * p.spStep) / 8);
+        const sd = dmaCycles(sb, bpc);
+        d = rowCycles * p.spStep;
         let pd = -1;
         let p1 = -1;
         let p2 = -1;
@@ -106,10 +143,17 @@ export function fastLayer(p: LayerPlan): LayerTiming {
         }
       }
       if (lastPartial) {
-        const sl = stepSubspaces(p, NS - 1);
-        const ready = dma(sliceBytes(p, width, sl), e2);
+        let ready = 0;
+        {
+        const bytes = Math.ceil((sliceBits * width * lastSub) / 8);
+        const d = dmaCycles(bytes, bpc);
+        dmaFree = Math.max(dmaFree, e2) + d;
+        dmaBusy += d;
+        dramBytes += bytes;
+        ready = dmaFree;
+      }
         const st = Math.max(e1, ready);
-        d = stepCycles(p, rows, width, sl);
+        d = rowCycles * lastSub;
         e2 = e1;
         e1 = st + d;
         immBusy += d;
@@ -123,6 +167,14 @@ export function fastLayer(p: LayerPlan): LayerTiming {
     mEndPrev = e1;
     inputDone = inputDoneNext;
   }
-  const cycles = dma(drainBytes(p, prevTileRows, prevTileWidth), e1);
+  let cycles = 0;
+  {
+        const bytes = (prevTileRows * prevTileWidth * outBits) / 8;
+        const d = dmaCycles(bytes, bpc);
+        dmaFree = Math.max(dmaFree, e1) + d;
+        dmaBusy += d;
+        dramBytes += bytes;
+        cycles = dmaFree;
+      }
   return { cycles, ccmCycles, immCycles: immBusy, dmaCycles: dmaBusy, stallCycles: cycles - immBusy, dramBytes };
 }

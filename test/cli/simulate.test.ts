@@ -10,7 +10,8 @@ import { smallCnnBytes } from '../sim/fixtures';
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'bin', 'lutdla.js');
 const schema = JSON.parse(fs.readFileSync(path.join(root, 'schemas', 'report.simulation.schema.json'), 'utf8'));
-const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+const validator = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+const validate = Object.assign((x: unknown): boolean => validator(x) as boolean, { get errors() { return validator.errors; } });
 
 function lutdla(args: string[], cwd: string) {
   return spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });

@@ -36,6 +36,7 @@ export interface JsonSchema {
   'x-reference'?: string;
   'x-enumDescriptions'?: Record<string, string>;
   'x-metricUnits'?: Record<string, string>;
+  'x-defaultText'?: string;
 }
 
 export const SCHEMA = schemaJson as unknown as JsonSchema & { $defs: Record<string, JsonSchema> };
@@ -43,7 +44,7 @@ export const SCHEMA = schemaJson as unknown as JsonSchema & { $defs: Record<stri
 /** Custom annotation keywords; registered with ajv so strict mode accepts them. */
 const X_KEYWORDS = [
   'x-unit', 'x-warnMin', 'x-warnMax', 'x-powerOfTwo', 'x-block', 'x-label', 'x-directive', 'x-hidden', 'x-path',
-  'x-rangeProperty', 'x-reference', 'x-enumDescriptions', 'x-metricUnits',
+  'x-rangeProperty', 'x-reference', 'x-enumDescriptions', 'x-metricUnits', 'x-defaultText',
 ];
 
 let validator: ValidateFunction | undefined;

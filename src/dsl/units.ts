@@ -104,7 +104,7 @@ export function describeDimension(dim: Dimension): string {
 /** Formats a canonical value with the most readable unit of its dimension, e.g. 131072 B -> "128 KiB". */
 export function formatQuantity(value: number, canonical: string): string {
   const dim = dimensionOf(canonical);
-  if (!dim || dim === 'none' || !Number.isFinite(value)) return canonical ? `${fmt(value)} ${canonical}` : fmt(value);
+  if (!dim || dim === 'none' || !Number.isFinite(value) || value === 0) return canonical ? `${fmt(value)} ${canonical}` : fmt(value);
   const base = value * (byName.get(canonical)?.factor ?? 1);
   let candidates = unitsOfDimension(dim).filter((u) => !u.unit.includes('/bit'));
   // Sizes read best in binary units when they are exact multiples of 1024.

@@ -27,3 +27,11 @@ test('every schema field has a description, and every numeric field a unit annot
   };
   walk(SPEC);
 });
+
+test('every schema field states its default (a value or x-defaultText)', () => {
+  const walk = (b: BlockSpec): void => {
+    for (const f of b.fields.values()) assert.ok(f.schema.default !== undefined || f.schema['x-defaultText'], `${b.keyword}.${f.key} states a default`);
+    for (const sub of b.blocks.values()) walk(sub);
+  };
+  walk(SPEC);
+});

@@ -22,6 +22,7 @@ export function fieldMarkdown(field: FieldSpec, blockPath: string): string {
     facts.push(`Unit: ${unit} (write ${units})`);
   }
   if (s.default !== undefined) facts.push(`Default: \`${sourceValue(s.default, s)}\``);
+  else if (s['x-defaultText']) facts.push(`Default: ${s['x-defaultText']}`);
   const lo = s.minimum ?? s.exclusiveMinimum;
   const hi = s.maximum ?? s.exclusiveMaximum;
   if (lo !== undefined || hi !== undefined) {

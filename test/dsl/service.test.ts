@@ -178,3 +178,9 @@ test('go to definition: a path names its file, an explore reference names its bl
   assert.deepEqual(ref.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 18 } });
   assert.equal(ls.definition(d, posOf(text, 'model')), null);
 });
+
+test('completion right after a typed = inserts a space before the value', () => {
+  const items = completeAt('lut { metric =| }');
+  assert.deepEqual(items.map((i) => i.insertText), [' l2', ' l1', ' chebyshev']);
+  assert.deepEqual(completeAt('lut { metric = | }').map((i) => i.insertText), ['l2', 'l1', 'chebyshev']);
+});

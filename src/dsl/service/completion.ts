@@ -65,7 +65,10 @@ export function complete(a: Analysis, pos: Position): CompletionItem[] {
   if (prev && sameLine(prev) && (prev.kind === 'eq' || prev.kind === 'lbracket' || prev.kind === 'comma' || isListContext(tokens, pi))) {
     const field = valueField(tokens, pi, spec, a);
     if (!field) return [];
-    return valueItems(field, a, tokens, pi, wordRange);
+    const items = valueItems(field, a, tokens, pi, wordRange);
+    // Completion triggered by typing '=': keep a space between the '=' and the value.
+    if (!word && prev.kind === 'eq' && prev.end === offset) for (const it of items) it.insertText = ` ${it.insertText ?? it.label}`;
+    return items;
   }
   if (prev && sameLine(prev) && prev.kind !== 'rbrace' && prev.kind !== 'lbrace' && prev.kind !== 'semicolon' && !endsItem(prev, tokens, pi)) return [];
   const wholeWord = word && word.kind === 'ident' ? a.lines.range(word.start, word.end) : undefined;

@@ -125,7 +125,7 @@ export function lutLayerEnergy(p: LayerPlan, acc: AcceleratorConfig, t: Technolo
   const ccm = searches * p.c * distancePJ(L.lut.metric, L.lut.precision, p.v, p.c, t);
   const inputRead = searches * t.sramPJ(acc.memory.input / 2, p.v * p.aBits);
   const inputWrite = ((G * L.m * L.k * p.aBits) / 64) * t.sramPJ(acc.memory.input / 2, 64);
-  const fifo = p.nTiles >= 1 ? 2 * searches * p.idxBits * t.regBitPJ : 0;
+  const fifo = 2 * searches * p.idxBits * t.regBitPJ; // one push and one pop per index
   const indexWrites = p.nTiles > 1 ? searches : 0;
   const indexReads = searches * (p.nTiles - 1);
   const index = (indexWrites + indexReads) * t.sramPJ(acc.memory.index / 2, p.idxBits);

@@ -82,7 +82,7 @@ export const REFERENCE_MAX_STEPS = 5_000_000;
  * (else the pipeline holds: back-pressure) and admits one new search per cycle when its M tile's inputs are
  * in and the tile's index buffer is free. A transfer or step ending in cycle t is visible from cycle t+1.
  */
-export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER): LayerTiming {
+export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER, signal?: AbortSignal): LayerTiming {
   const totalM = p.layer.groups * p.mTiles;
   const nStepsTotal = totalM * p.nTiles * p.steps;
   if (nStepsTotal > REFERENCE_MAX_STEPS) {
@@ -94,9 +94,10 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
   const K = p.channels;
   const c = p.c;
   const F = p.fifoDepth;
-  const INF = Number.MAX_SAFE_INTEGER;
-  const doneAt = new Float64Array(nX).fill(INF);
-  const stepEnd = new Float64Array(nSteps).fill(INF);
+  // Int32 everywhere in the hot loop (cycle counts stay below 2^31, enforced by `limit`).
+  const INF = 2 ** 31 - 1;
+  const doneAt = new Int32Array(nX).fill(INF);
+  const stepEnd = new Int32Array(nSteps).fill(INF);
 
   // DMA
   let xNext = 0;
@@ -116,12 +117,12 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
   // FIFOs and CCUs
   const occ = new Int32Array(K);
   const pend = new Int32Array(K);
-  const ring = new Float64Array(K * c);
+  const ring = new Int32Array(K * c);
   const head = new Int32Array(K);
   const count = new Int32Array(K);
-  const lastEntry = new Float64Array(K).fill(-1);
+  const lastEntry = new Int32Array(K).fill(-1);
   const stream = new Int32Array(K); // M tile whose searches the CCU is admitting
-  const left = new Float64Array(K); // searches of that M tile still to admit
+  const left = new Int32Array(K); // searches of that M tile still to admit
   const rowsOf = (rows: number, ch: number): number => Math.floor(rows / K) + (ch < rows % K ? 1 : 0);
   const advance = (ch: number): void => {
     while (stream[ch] < totalM && (left[ch] = rowsOf(g.mRows[stream[ch]], ch) * p.nc) === 0) stream[ch]++;
@@ -146,6 +147,7 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
   const limit = Math.min(maxCycles, 2 ** 31 - 2);
   let cyc = 0;
   for (; cyc < limit; cyc++) {
+    if ((cyc & 0xfffff) === 0 && signal?.aborted) throw signal.reason ?? new Error('cancelled');
     for (let ch = 0; ch < K; ch++) {
       if (pend[ch] !== 0) {
         occ[ch] += pend[ch];
@@ -246,7 +248,7 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
       }
     }
   }
-  if (xNext < nX || xActive >= 0) throw new RangeError(`layer '${p.layer.name}': the reference mode did not finish within ${maxCycles} cycles`);
+  if (xNext < nX || xActive >= 0) throw new RangeError(`layer '${p.layer.name}': the reference mode did not finish within ${limit} cycles (use the fast mode)`);
   let ccmCycles = 0;
   for (let gi = 0; gi < totalM; gi++) ccmCycles += Math.ceil(g.mRows[gi] / K) * p.nc + c - 1;
   return {

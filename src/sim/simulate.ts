@@ -25,8 +25,8 @@ export function layerBounds(p: LayerPlan): { compute: number; dram: number } {
   return { compute: Math.ceil(lookups / p.lanes), dram: Math.floor(minBytes / p.bytesPerCycle) };
 }
 
-function timeLayer(p: LayerPlan, mode: SimMode): LayerTiming {
-  return mode === 'reference' ? referenceLayer(p) : fastLayer(p);
+function timeLayer(p: LayerPlan, mode: SimMode, signal?: AbortSignal): LayerTiming {
+  return mode === 'reference' ? referenceLayer(p, undefined, signal) : fastLayer(p);
 }
 
 interface Costed {
@@ -107,7 +107,7 @@ export function simulateWorkload(w: Workload, acc: AcceleratorConfig, opts: Simu
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
     opts.onLayer?.(i, w.layers.length, l.name);
     const p = planLayer(l, acc);
-    const tm = timeLayer(p, mode);
+    const tm = timeLayer(p, mode, opts.signal);
     const dyn = lutLayerEnergy(p, acc, basis.tech, tm.dramBytes, basis.dramPJPerBit);
     const leakPJ = basis.leakW * (tm.cycles / acc.clock) * 1e12;
     const energyPJ: Record<string, number> = { ...dyn, leakage: leakPJ };

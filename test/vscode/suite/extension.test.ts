@@ -217,4 +217,19 @@ describe('LUT-DLA extension', () => {
     assert.equal(exp.status, 'ok', `explore failed: ${exp.error}`);
     assert.ok(fs.existsSync(file(path.join('out-explore', 'tiny.exploration.json'))), `an exploration report; got ${exp.files.join(', ')}`);
   });
+
+  it('shows Convert / Simulate / Explore CodeLenses over the config blocks', async () => {
+    await api();
+    const uri = vscode.Uri.file(file('tiny.lutdla'));
+    const lenses = await until('code lenses', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      return l.length ? l : undefined;
+    });
+    const byCommand = lenses.map((l) => `${l.command?.command}@${l.range.start.line}`);
+    for (const expected of ['lutdla.convert', 'lutdla.simulate', 'lutdla.explore']) {
+      assert.ok(byCommand.some((c) => c.startsWith(`${expected}@`)), `a ${expected} lens; got ${byCommand.join(', ')}`);
+    }
+    const convert = lenses.find((l) => l.command?.command === 'lutdla.convert');
+    assert.deepEqual(convert?.command?.arguments, [{ config: uri.fsPath, modelName: 'tiny' }]);
+  });
 });

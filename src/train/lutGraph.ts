@@ -21,7 +21,9 @@ export interface FusedLutLayer {
 }
 
 /** Step names of the nodes that src/lutboost/export.ts emits between the sub-vectors and the accumulated sum. */
-const CORE_STEPS = new Set(['dot', 'distance', 'argmin', 'indices', 'table_rows', 'lookup', 'lookup_grouped', 'accumulate', 'diff', 'absdiff']);
+const CORE_STEPS = new Set([
+  'products', 'products_split', 'dot', 'distance', 'diff', 'absdiff', 'absdiff_split', 'argmin', 'indices', 'table_rows', 'lookup', 'lookup_grouped', 'accumulate',
+]);
 
 interface LutMeta {
   prefix?: string;
@@ -59,21 +61,9 @@ export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLay
     const tablesName = `${prefix}tables`;
     const T = graph.initializers.get(tablesName);
     if (!acc || !T) throw new Error(`LUT layer '${name}': the converted model does not have the expected ${prefix}accumulate node and ${tablesName} initializer`);
-    let C: Tensor;
     const centroidsName = `${prefix}centroids`;
-    if (metric === 'l2') {
-      const m2 = graph.initializers.get(`${prefix}centroids_m2t`);
-      if (!m2) throw new Error(`LUT layer '${name}': ${prefix}centroids_m2t is missing`);
-      const [GS, v, c] = m2.shape;
-      const data = new Float32Array(GS * c * v);
-      for (let s = 0; s < GS; s++) for (let d = 0; d < v; d++) for (let j = 0; j < c; j++) data[(s * c + j) * v + d] = -m2.data[(s * v + d) * c + j] / 2;
-      C = { shape: [GS, c, v], data };
-      graph.initializers.set(centroidsName, C);
-    } else {
-      const t = graph.initializers.get(centroidsName);
-      if (!t) throw new Error(`LUT layer '${name}': ${centroidsName} is missing`);
-      C = t;
-    }
+    const C = readCentroids(graph, prefix, metric, T.shape[0], name);
+    graph.initializers.set(centroidsName, { shape: C.shape, data: C.data });
     const [GS, c, v] = C.shape;
     const groups = meta.groups ?? 1;
     // The master tables train in float; start them from the exported (possibly dequantized) values.
@@ -84,7 +74,7 @@ export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLay
       domain: TRAIN_DOMAIN,
       inputs: [`${prefix}subvectors`, centroidsName, tablesName],
       outputs: [acc.outputs[0]],
-      attrs: { metric, groups, precision, subspaces: GS / groups },
+      attrs: { metric, groups, precision, subspaces: GS / groups, layout: C.rowsLayout ? 'rows' : 'subvectors' },
     };
     const at = graph.nodes.indexOf(core[0]);
     graph.nodes = graph.nodes.filter((n) => !core.includes(n));
@@ -93,6 +83,35 @@ export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLay
     layers.push({ name, prefix, metric, precision, c, v, groups, centroids: centroidsName, tables: tablesName, bias: graph.initializers.has(biasName) ? biasName : undefined });
   }
   return layers;
+}
+
+/**
+ * The layer's centroids as [GS, c, v] from either export layout: rows-major `centroids_m2` / `centroids`
+ * [c, GS*v] (l2 stores -2C), or subspace-major `centroids_m2t` [GS, v, c] / `centroids` [GS, c, v].
+ */
+function readCentroids(graph: TrainGraph, prefix: string, metric: LutMetric, tableRows: number, name: string): Tensor & { rowsLayout?: boolean } {
+  const get = (step: string): Tensor | undefined => graph.initializers.get(prefix + step);
+  const rowsMajor = metric === 'l2' ? get('centroids_m2') : get('centroids')?.shape.length === 2 ? get('centroids') : undefined;
+  if (rowsMajor) {
+    const [c, GSv] = rowsMajor.shape;
+    const GS = tableRows / c;
+    const v = GSv / GS;
+    const k = metric === 'l2' ? -0.5 : 1;
+    const data = new Float32Array(GS * c * v);
+    for (let j = 0; j < c; j++) for (let s = 0; s < GS; s++) for (let d = 0; d < v; d++) data[(s * c + j) * v + d] = k * rowsMajor.data[j * GSv + s * v + d];
+    return { shape: [GS, c, v], data, rowsLayout: true };
+  }
+  if (metric === 'l2') {
+    const m2 = get('centroids_m2t');
+    if (!m2) throw new Error(`LUT layer '${name}': neither ${prefix}centroids_m2 nor ${prefix}centroids_m2t is in the model`);
+    const [GS, v, c] = m2.shape;
+    const data = new Float32Array(GS * c * v);
+    for (let s = 0; s < GS; s++) for (let d = 0; d < v; d++) for (let j = 0; j < c; j++) data[(s * c + j) * v + d] = -m2.data[(s * v + d) * c + j] / 2;
+    return { shape: [GS, c, v], data };
+  }
+  const t = get('centroids');
+  if (!t) throw new Error(`LUT layer '${name}': ${prefix}centroids is missing`);
+  return { shape: t.shape.slice(), data: t.data.slice() };
 }
 
 /**
@@ -126,7 +145,30 @@ export function writeLutLayerBack(model: ModelProto, graph: TrainGraph, layer: F
   };
   const C = graph.initializers.get(layer.centroids)!;
   const [GS, c, v] = C.shape;
-  if (layer.metric === 'l2') {
+  const has = (step: string): boolean => g.initializer.some((t) => t.name === layer.prefix + step);
+  if (has('centroids_m2') || (layer.metric !== 'l2' && g.initializer.find((t) => t.name === layer.centroids)?.dims.length === 2)) {
+    // Rows-major layout [c, GS*v] (l2: -2C) with norms [c, GS].
+    const k = layer.metric === 'l2' ? -2 : 1;
+    const cT = new Float32Array(c * GS * v);
+    const norms = new Float32Array(c * GS);
+    for (let s = 0; s < GS; s++) {
+      for (let j = 0; j < c; j++) {
+        let q = 0;
+        for (let d = 0; d < v; d++) {
+          const x = C.data[(s * c + j) * v + d];
+          cT[j * GS * v + s * v + d] = k * x;
+          q += x * x;
+        }
+        norms[j * GS + s] = q;
+      }
+    }
+    if (layer.metric === 'l2') {
+      set(`${layer.prefix}centroids_m2`, [c, GS * v], cT);
+      set(`${layer.prefix}centroid_norms`, [c, GS], norms);
+    } else {
+      set(layer.centroids, [c, GS * v], cT);
+    }
+  } else if (layer.metric === 'l2') {
     const m2 = new Float32Array(GS * v * c);
     const norms = new Float32Array(GS * c);
     for (let s = 0; s < GS; s++) {

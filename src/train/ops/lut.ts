@@ -64,8 +64,14 @@ function geometry(inputs: (Tensor | undefined)[], ctx: KernelCtx): LutGeometry {
   }
   const R = x.data.length / (GS * v);
   if (!Number.isInteger(R)) throw new Error(`LUT layer "${node.name}": input [${x.shape}] is not a whole number of [${GS} x ${v}] sub-vector rows`);
-  // Input [..., GS, 1, v] (or [..., GS, v]); output [..., groups, n].
-  const lead = x.shape.slice(0, x.shape.length - (x.shape[x.shape.length - 2] === 1 && x.shape.length >= 3 ? 3 : 2));
+  // Input rows [..., 1, GS*v] or [..., GS*v], or sub-vectors [..., GS, 1, v] or [..., GS, v]; output [..., groups, n].
+  const sh = x.shape;
+  const r = sh.length;
+  let drop: number;
+  const layout = attrStr(node, 'layout', sh[r - 1] === GS * v && GS > 1 ? 'rows' : 'subvectors');
+  if (layout === 'rows') drop = r >= 2 && sh[r - 2] === 1 ? 2 : 1;
+  else drop = r >= 3 && sh[r - 2] === 1 ? 3 : 2;
+  const lead = sh.slice(0, r - drop);
   return { R, GS, S, groups, c, v, n, metric, precision, outShape: [...lead, groups, n] };
 }
 

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { memoryArray } from '../../src/data/array';
+import { Dataset } from '../../src/data/dataset';
+import type { Metric } from '../../src/dsl/config';
+import { finetuneHook } from '../../src/lutboost/finetune';
+import { convertModel } from '../../src/lutboost/pipeline';
+import { writeModel } from '../../src/onnx/model';
+import { Executor } from '../../src/train/executor';
+import { FinetuneCancelled, finetuneLutModel, modelLogits, type FinetuneData } from '../../src/train/finetune';
+import type { TrainGraph } from '../../src/train/graph';
+import { distillationKL } from '../../src/train/loss';
+import { fuseLutLayers, relaxBatch } from '../../src/train/lutGraph';
+import { graphFromOnnx, graphToOnnx } from '../../src/train/onnxGraph';
+import '../../src/train/register';
+import { Rng } from '../../src/train/rng';
+import type { Tensor } from '../../src/train/tensor';
+import type { ModelProto } from '../../src/onnx/types';
+
+const COUNT = 96;
+const H = 6;
+
+/** A tiny CNN: conv 1->4 3x3 (pad 1), relu, flatten, gemm -> 5 classes, on 6x6 inputs. */
+function tinyCnn(seed: number): TrainGraph {
+  const rng = new Rng(seed);
+  const t = (shape: number[], s: number): Tensor => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * s) });
+  return {
+    name: 'tiny', opset: 17,
+    inputs: [{ name: 'x', shape: ['N', 1, H, H] }], outputs: [{ name: 'y', shape: ['N', 5] }],
+    nodes: [
+      { name: 'conv', op: 'Conv', inputs: ['x', 'cw', 'cb'], outputs: ['c'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { name: 'relu', op: 'Relu', inputs: ['c'], outputs: ['r'], attrs: {} },
+      { name: 'flat', op: 'Flatten', inputs: ['r'], outputs: ['f'], attrs: { axis: 1 } },
+      { name: 'fc', op: 'Gemm', inputs: ['f', 'fw', 'fb'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+    initializers: new Map([['cw', t([4, 1, 3, 3], 0.5)], ['cb', t([4], 0.1)], ['fw', t([5, 4 * H * H], 0.2)], ['fb', t([5], 0.1)]]),
+    params: new Set(['cw', 'cb', 'fw', 'fb']),
+  };
+}
+
+function samples(): Float32Array {
+  const rng = new Rng(5);
+  return Float32Array.from({ length: COUNT * H * H }, () => rng.next());
+}
+
+async function converted(metric: Metric): Promise<{ original: ModelProto; lut: ModelProto; data: FinetuneData }> {
+  const original = graphToOnnx(tinyCnn(3));
+  const x = samples();
+  const calibration = new Dataset(memoryArray('calibration', [COUNT, 1, H, H], x));
+  const out = await convertModel({
+    model: original, label: 'tiny', calibration,
+    settings: {
+      lut: { centroids: 4, vector: 3, metric, precision: 'int8' },
+      lutboost: { stages: ['kmeans', 'quantize'], iterations: 5, samples: 4096, seed: 1, holdout: 0.25 },
+      keep: [], layers: [],
+    },
+  });
+  return { original: out.folded, lut: out.lut, data: { input: 'x', sampleShape: [1, 1, H, H], samples: x, count: COUNT } };
+}
+
+/** The fused executor graph of a LUT model, ready to run. */
+function lutExecutor(lut: ModelProto): Executor {
+  const g = graphFromOnnx(lut, () => false);
+  relaxBatch(g);
+  fuseLutLayers(g, lut);
+  return new Executor(g);
+}
+
+function klOf(lut: ModelProto, teacher: Float32Array, data: FinetuneData): number {
+  const y = lutExecutor(lut).forward({ x: { shape: [COUNT, 1, H, H], data: data.samples } }).get('y')!;
+  return distillationKL(y, { shape: [COUNT, 5], data: teacher }, 1).loss;
+}
+
+for (const metric of ['l2', 'l1', 'chebyshev'] as Metric[]) {
+  test(`finetune (${metric}): lowers the distillation loss, and onnxruntime computes what the executor computes`, async () => {
+    const { original, lut, data } = await converted(metric);
+    const teacher = await modelLogits(original, data);
+    const r = await finetuneLutModel(lut, original, data, { epochs: 6, learningRate: 0.02, temperature: 1, holdout: 0.25, patience: 6, seed: 2 });
+    assert.ok(r.layers.length === 2, `layers ${r.layers}`);
+    assert.ok(r.curve.length >= 2 && r.curve[0].epoch === 0);
+    const before = klOf(lut, teacher, data);
+    const after = klOf(r.model, teacher, data);
+    assert.ok(after < before, `distillation loss ${before} -> ${after}`);
+    // Exported = executed: onnxruntime on the written model against the executor on the same parameters.
+    const ort = await modelLogits(r.model, data, 'fine-tuned');
+    const ex = lutExecutor(r.model).forward({ x: { shape: [COUNT, 1, H, H], data: data.samples } }).get('y')!;
+    let maxDiff = 0;
+    let maxAbs = 0;
+    for (let i = 0; i < ort.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(ort[i] - ex.data[i]));
+      maxAbs = Math.max(maxAbs, Math.abs(ort[i]));
+    }
+    assert.ok(maxDiff <= 1e-4 * Math.max(1, maxAbs), `onnxruntime vs executor: max difference ${maxDiff}`);
+  });
+}
+
+test('finetune is reproducible with a seed, and cancellation throws unless asked to keep the best so far', async () => {
+  const { original, lut, data } = await converted('l2');
+  const opts = { epochs: 2, learningRate: 0.02, seed: 4 };
+  const a = await finetuneLutModel(lut, original, data, opts);
+  const b = await finetuneLutModel(lut, original, data, opts);
+  assert.deepEqual(Buffer.from(writeModel(a.model)), Buffer.from(writeModel(b.model)));
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(finetuneLutModel(lut, original, data, { ...opts, signal: ac.signal }), FinetuneCancelled);
+  const kept = await finetuneLutModel(lut, original, data, { ...opts, signal: ac.signal, keepOnCancel: true });
+  assert.equal(kept.cancelled, true);
+  assert.deepEqual(Buffer.from(writeModel(kept.model)), Buffer.from(writeModel(kept.model)));
+});
+
+test('the conversion pipeline runs the registered finetune stage', async () => {
+  assert.ok(finetuneHook(), 'src/train/register registers the hook');
+  const original = graphToOnnx(tinyCnn(3));
+  const calibration = new Dataset(memoryArray('calibration', [COUNT, 1, H, H], samples()));
+  const out = await convertModel({
+    model: original, label: 'tiny', calibration,
+    settings: {
+      lut: { centroids: 4, vector: 3, metric: 'l2', precision: 'int8' },
+      lutboost: { stages: ['kmeans', 'quantize', 'finetune'], iterations: 5, samples: 4096, seed: 1, holdout: 0.25, epochs: 2 },
+      keep: [], layers: [],
+    },
+  });
+  assert.ok(out.training && out.training.length >= 2, 'the training curve is returned');
+});

@@ -14,10 +14,10 @@ import type { LutGemm } from './lutGemm';
  *
  *   Conv:      im2col = Conv(x, identity kernel) -> Transpose to [N, OH, OW, g*K]      (exact: one 1 per column)
  *   Gemm:      (Transpose when transA)                                                  rows [..., K]
- *   all:       Reshape [..., g, K] -> Pad K to S*v with zeros -> Reshape [..., g*S, 1, v]
- *              l2:        MatMul with -2 C^T [g*S, v, c] -> Add ||c||^2            -> [..., g*S, 1, c]
- *              l1 / cheb: Sub C [g*S, c, v] -> Abs -> ReduceSum / ReduceMax(v)      -> [..., g*S, c]
- *              ArgMin over c -> Reshape [..., g*S] -> Add s*c -> Gather(table [g*S*c, n]) -> [..., g*S, n]
+ *   all:       Reshape [..., g, K] -> Pad K to S*v with zeros -> Reshape [..., 1, g*S*v]
+ *              l2:        Mul -2C [c, g*S*v] -> Reshape [..., c, g*S, v] -> ReduceSum(v) -> Add ||c||^2
+ *              l1 / cheb: Sub C [c, g*S*v] -> Abs -> Reshape [..., c, g*S, v] -> ReduceSum / ReduceMax(v)
+ *              ArgMin over c -> [..., g*S] -> Add s*c -> Gather(table [g*S*c, n]) -> [..., g*S, n]
  *              -> Reshape [..., g, S, n] -> ReduceSum(S) -> Reshape [..., g*n] -> Add bias
  *   Conv:      Transpose back to [N, g*n, OH, OW]
  *
@@ -99,7 +99,7 @@ export function exportLutLayer(model: ModelProto, ex: LutLayerExport): void {
   }
   const lead = new Array<number>(r - 1).fill(0);
 
-  // 2. Sub-vectors [..., g*S, 1, v].
+  // 2. Padded rows [..., 1, g*S*v].
   x = node('Reshape', [x, i64('group_shape', [...lead, groups, k])], 'grouped');
   const padBy = S * v - k;
   if (padBy > 0) {
@@ -109,39 +109,41 @@ export function exportLutLayer(model: ModelProto, ex: LutLayerExport): void {
       ? node('Pad', [x, i64('pads', pads)], 'padded')
       : node('Pad', [x], 'padded', [attr.ints('pads', pads), attr.string('mode', 'constant')]);
   }
-  x = node('Reshape', [x, i64('sub_shape', [...lead, GS, 1, v])], 'subvectors');
+  x = node('Reshape', [x, i64('row_shape', [...lead, 1, GS * v])], 'subvectors');
 
-  // 3. Distances and nearest centroid.
-  let idx: string;
-  if (metric === 'l2') {
-    const m2 = new Float32Array(GS * v * c);
-    const cn = new Float32Array(GS * c);
-    luts.forEach((l, gi) => {
-      for (let s = 0; s < S; s++) {
-        for (let j = 0; j < c; j++) {
-          let q = 0;
-          for (let d = 0; d < v; d++) {
-            const val = l.centroids[(s * c + j) * v + d];
-            m2[((gi * S + s) * v + d) * c + j] = -2 * val;
-            q += val * val;
-          }
-          cn[(gi * S + s) * c + j] = q;
+  // 3. Distances [..., c, g*S] and nearest centroid. Every row is broadcast against all c centroid rows
+  // [c, g*S*v] at once: long contiguous spans, which onnxruntime's broadcasting handles fast (a [.., S, 1, v] vs
+  // [S, c, v] layout, or a batched MatMul of 1 x v by v x c, is several times slower for v = 2..8).
+  const cT = new Float32Array(c * GS * v);
+  const cn = new Float32Array(c * GS);
+  luts.forEach((l, gi) => {
+    for (let s = 0; s < S; s++) {
+      for (let j = 0; j < c; j++) {
+        let q = 0;
+        for (let d = 0; d < v; d++) {
+          const val = l.centroids[(s * c + j) * v + d];
+          cT[j * GS * v + (gi * S + s) * v + d] = metric === 'l2' ? -2 * val : val;
+          q += val * val;
         }
+        cn[j * GS + gi * S + s] = q;
       }
-    });
-    const dot = node('MatMul', [x, f32('centroids_m2t', [GS, v, c], m2)], 'dot');
-    const dist = node('Add', [dot, f32('centroid_norms', [GS, 1, c], cn)], 'distance');
-    idx = node('ArgMin', [dist], 'argmin', [attr.int('axis', r + 1), attr.int('keepdims', 0)]);
+    }
+  });
+  let dist: string;
+  if (metric === 'l2') {
+    // ||c||^2 - 2 x.c (||x||^2 is the same for every centroid).
+    const prod = node('Mul', [x, f32('centroids_m2', [c, GS * v], cT)], 'products');
+    const split = node('Reshape', [prod, i64('split_shape', [...lead, c, GS, v])], 'products_split');
+    const dot = reduce('ReduceSum', split, r + 1, 'dot');
+    dist = node('Add', [dot, f32('centroid_norms', [c, GS], cn)], 'distance');
   } else {
-    const cents = new Float32Array(GS * c * v);
-    luts.forEach((l, gi) => cents.set(l.centroids, gi * S * c * v));
-    const diff = node('Sub', [x, f32('centroids', [GS, c, v], cents)], 'diff');
+    const diff = node('Sub', [x, f32('centroids', [c, GS * v], cT)], 'diff');
     const a = node('Abs', [diff], 'absdiff');
-    // [..., g*S, c, v]: the v axis is r + 1, the c axis r.
-    const dist = reduce(metric === 'l1' ? 'ReduceSum' : 'ReduceMax', a, r + 1, 'distance');
-    idx = node('ArgMin', [dist], 'argmin', [attr.int('axis', r), attr.int('keepdims', 0)]);
+    const split = node('Reshape', [a, i64('split_shape', [...lead, c, GS, v])], 'absdiff_split');
+    dist = reduce(metric === 'l1' ? 'ReduceSum' : 'ReduceMax', split, r + 1, 'distance');
   }
-  idx = node('Reshape', [idx, i64('index_shape', [...lead, GS])], 'indices');
+  // [..., c, g*S]: the c axis is r - 1.
+  const idx = node('ArgMin', [dist], 'indices', [attr.int('axis', r - 1), attr.int('keepdims', 0)]);
 
   // 4. Table lookup and accumulation.
   const offsets = Array.from({ length: GS }, (_, s) => s * c);

@@ -99,7 +99,7 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
     });
     const r = await refineCentroids(lut, {
       W: d.W, sub: toSubvectors(Xr, rows, d.k, v), Y: Yr, M: rows, subHeld: heldSub, Yheld: d.Yheld, Mh: d.Mh,
-      iterations: Math.min(st.iterations, 12), signal: st.signal,
+      iterations: Math.min(st.iterations, 30), signal: st.signal,
     });
     if (r.kept) {
       lut.centroids = r.centroids;
@@ -112,7 +112,7 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
 
   if (enabled.has('tables')) {
     t0 = now();
-    const r = fitTables(lut, {
+    const r = await fitTables(lut, {
       idx: encodeSub(lut, sub, d.M), Y: d.Y, M: d.M, idxHeld: encodeSub(lut, heldSub, d.Mh), Yheld: d.Yheld, Mh: d.Mh, signal: st.signal,
     });
     if (r.kept) lut.tables = r.tables;

@@ -77,7 +77,8 @@ export async function refineCentroids(lut: LutGemm, inp: RefineInput): Promise<R
   const grad = new Float32Array(S * c * v);
   const count = new Float64Array(S * c);
   let steps = 0;
-  for (let it = 0; it < inp.iterations; it++) {
+  let stale = 0;
+  for (let it = 0; it < inp.iterations && stale < 4; it++) {
     if (inp.signal?.aborted) throw inp.signal.reason;
     const idx = encodeWith(lut, cents, inp.sub, M);
     const QW = await outputOf(lut, cents, idx, M, W);
@@ -109,7 +110,10 @@ export async function refineCentroids(lut: LutGemm, inp: RefineInput): Promise<R
     for (let i = 0; i < grad.length; i++) cents[i] += t * grad[i];
     steps++;
     const err = await heldOutError(lut, cents, W, inp);
-    if (err < best.err) best = { err, centroids: cents.slice() };
+    if (err < best.err) {
+      best = { err, centroids: cents.slice() };
+      stale = 0;
+    } else stale++; // stop after a few steps without held-out progress
   }
   return { centroids: best.centroids, heldOutBefore: before, heldOutAfter: best.err, kept: best.err < before, steps };
 }

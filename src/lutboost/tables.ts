@@ -9,7 +9,8 @@ import { lookup, relativeError, type LutGemm } from './lutGemm';
  *   dual   (M rows, cheaper when M < P):    D = H^T (H H^T + lambda I)^-1 R
  * Both are dense Cholesky solves shared by all n output columns. When both P and M are large, block
  * Gauss-Seidel sweeps over subspaces solve the same problem without a matrix. lambda is chosen by the error on
- * held-out rows, and the refit is kept only if that error goes down (few rows per table entry overfit badly).
+ * held-out rows, and the refit is kept only if that error goes down (few rows per table entry overfit badly);
+ * with lambda chosen, the final tables are solved once more on all rows.
  */
 export interface TablesResult {
   tables: Float32Array;
@@ -30,21 +31,55 @@ export interface TablesInput {
   signal?: AbortSignal;
 }
 
-/** Largest direct system solved densely (a 3000 x 3000 Cholesky is ~1e10 flops: a few seconds). */
-const MAX_DIRECT = 3000;
-const ALPHAS = [0.01, 0.1, 0.3, 1, 3, 10];
+/** Largest direct system solved densely (a 2048 x 2048 Cholesky is ~1.4e9 multiply-adds, about a second). */
+const MAX_DIRECT = 2048;
+const ALPHAS = [0.001, 0.01, 0.1, 1, 3, 10];
 
-export function fitTables(lut: LutGemm, inp: TablesInput): TablesResult {
+export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesResult> {
   const { S, c, n } = lut;
-  const { idx, M } = inp;
   const P = S * c;
   const T0 = lut.tables;
   const before = relativeError(inp.Yheld, lookup(lut, inp.idxHeld, inp.Mh));
+  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, ALPHAS, inp.signal);
+  let best: { alpha: number; lambda: number; tables: Float32Array; err: number } | undefined;
+  for (const { alpha, lambda, D } of candidates) {
+    const tables = new Float32Array(P * n);
+    for (let i = 0; i < tables.length; i++) tables[i] = T0[i] + D[i];
+    const err = relativeError(inp.Yheld, lookup({ ...lut, tables }, inp.idxHeld, inp.Mh));
+    if (Number.isFinite(err) && (!best || err < best.err)) best = { alpha, lambda, tables, err };
+  }
+  if (!best || best.err >= before) {
+    return { tables: T0, heldOutBefore: before, heldOutAfter: best?.err ?? before, lambda: best?.lambda ?? null, kept: false, method };
+  }
+  // lambda chosen on the held-out rows: refit on all rows with it (more data for the final tables; the reported
+  // held-out error is the one measured before this refit).
+  const M = inp.M + inp.Mh;
+  const idx = new Int32Array(S * M);
+  for (let s = 0; s < S; s++) {
+    idx.set(inp.idx.subarray(s * inp.M, (s + 1) * inp.M), s * M);
+    idx.set(inp.idxHeld.subarray(s * inp.Mh, (s + 1) * inp.Mh), s * M + inp.M);
+  }
+  const Y = new Float32Array(M * n);
+  Y.set(inp.Y.subarray(0, inp.M * n));
+  Y.set(inp.Yheld.subarray(0, inp.Mh * n), inp.M * n);
+  const all = (await solve(lut, idx, Y, M, [best.alpha], inp.signal)).candidates[0];
+  let tables = best.tables;
+  if (all) {
+    tables = new Float32Array(P * n);
+    for (let i = 0; i < tables.length; i++) tables[i] = T0[i] + all.D[i];
+  }
+  return { tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
+}
+
+/** Ridge solutions D (tables = T0 + D) for lambda = alpha * M / c, by the cheapest applicable method. */
+async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, alphas: readonly number[], signal?: AbortSignal):
+  Promise<{ method: TablesResult['method']; candidates: { alpha: number; lambda: number; D: Float64Array }[] }> {
+  const { S, c, n } = lut;
+  const P = S * c;
   const base = lookup(lut, idx, M);
   const R = new Float64Array(M * n);
-  for (let i = 0; i < R.length; i++) R[i] = inp.Y[i] - base[i];
-
-  const candidates: { lambda: number; D: Float64Array }[] = [];
+  for (let i = 0; i < R.length; i++) R[i] = Y[i] - base[i];
+  const candidates: { alpha: number; lambda: number; D: Float64Array }[] = [];
   const scale = Math.max(1, M / c);
   let method: TablesResult['method'];
   if (Math.min(P, M) <= MAX_DIRECT && P <= M) {
@@ -65,15 +100,15 @@ export function fitTables(lut: LutGemm, inp: TablesInput): TablesResult {
         for (let j = 0; j < n; j++) HtR[o + j] += R[m * n + j];
       }
     }
-    for (const alpha of ALPHAS) {
-      if (inp.signal?.aborted) throw inp.signal.reason;
+    for (const alpha of alphas) {
+      await yieldToEvents(signal);
       const lambda = alpha * scale;
       const A = G.slice();
       for (let p = 0; p < P; p++) A[p * P + p] += lambda;
       if (!cholesky(A, P)) continue;
       const D = HtR.slice();
       choleskySolve(A, P, D, n);
-      candidates.push({ lambda, D });
+      candidates.push({ alpha, lambda, D });
     }
   } else if (Math.min(P, M) <= MAX_DIRECT) {
     method = 'dual';
@@ -87,8 +122,8 @@ export function fitTables(lut: LutGemm, inp: TablesInput): TablesResult {
       }
     }
     for (let a = 0; a < M; a++) for (let b = a + 1; b < M; b++) K[b * M + a] = K[a * M + b];
-    for (const alpha of ALPHAS) {
-      if (inp.signal?.aborted) throw inp.signal.reason;
+    for (const alpha of alphas) {
+      await yieldToEvents(signal);
       const lambda = alpha * scale;
       const A = K.slice();
       for (let m = 0; m < M; m++) A[m * M + m] += lambda;
@@ -102,28 +137,17 @@ export function fitTables(lut: LutGemm, inp: TablesInput): TablesResult {
           for (let j = 0; j < n; j++) D[o + j] += Alpha[m * n + j];
         }
       }
-      candidates.push({ lambda, D });
+      candidates.push({ alpha, lambda, D });
     }
   } else {
     method = 'sweeps';
-    for (const alpha of [0.1, 1, 10]) {
-      if (inp.signal?.aborted) throw inp.signal.reason;
+    for (const alpha of alphas) {
+      await yieldToEvents(signal);
       const lambda = alpha * scale;
-      candidates.push({ lambda, D: sweeps(S, c, n, idx, M, R, lambda, 6) });
+      candidates.push({ alpha, lambda, D: sweeps(S, c, n, idx, M, R, lambda, 6) });
     }
   }
-
-  let best: { lambda: number; tables: Float32Array; err: number } | undefined;
-  for (const { lambda, D } of candidates) {
-    const tables = new Float32Array(P * n);
-    for (let i = 0; i < tables.length; i++) tables[i] = T0[i] + D[i];
-    const err = relativeError(inp.Yheld, lookup({ ...lut, tables }, inp.idxHeld, inp.Mh));
-    if (Number.isFinite(err) && (!best || err < best.err)) best = { lambda, tables, err };
-  }
-  if (best && best.err < before) {
-    return { tables: best.tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
-  }
-  return { tables: T0, heldOutBefore: before, heldOutAfter: best?.err ?? before, lambda: best?.lambda ?? null, kept: false, method };
+  return { method, candidates };
 }
 
 /** Block Gauss-Seidel over subspaces for min ||H D - R||^2 + lambda ||D||^2 (no P x P or M x M matrix). */
@@ -158,4 +182,10 @@ function sweeps(S: number, c: number, n: number, idx: Int32Array, M: number, R: 
     }
   }
   return D;
+}
+
+/** Lets the event loop run (signal handlers included) between long synchronous steps; throws when cancelled. */
+export async function yieldToEvents(signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
 }

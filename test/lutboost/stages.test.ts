@@ -41,7 +41,7 @@ test('the tables stage lowers the held-out layer error', async () => {
   const km = await kmeans(toSubvectors(d.X, d.M, d.k, v), S, d.M, v, { metric: 'l2', c, iterations: 15, rngFor: (s) => Rng.derive(3, s) });
   const lut: LutGemm = { k: d.k, n: d.n, v, c, S, metric: 'l2', centroids: km.centroids, tables: new Float32Array(0), bias: d.bias };
   lut.tables = tablesFromCentroids(lut, d.W);
-  const r = fitTables(lut, { idx: encodeSub(lut, toSubvectors(d.X, d.M, d.k, v), d.M), Y: d.Y, M: d.M, idxHeld: encode(lut, d.Xheld, d.Mh), Yheld: d.Yheld, Mh: d.Mh });
+  const r = await fitTables(lut, { idx: encodeSub(lut, toSubvectors(d.X, d.M, d.k, v), d.M), Y: d.Y, M: d.M, idxHeld: encode(lut, d.Xheld, d.Mh), Yheld: d.Yheld, Mh: d.Mh });
   assert.equal(r.method, 'primal');
   assert.ok(r.kept, 'refit kept');
   assert.ok(r.heldOutAfter < r.heldOutBefore * 0.95, `${r.heldOutBefore} -> ${r.heldOutAfter}`);
@@ -49,7 +49,7 @@ test('the tables stage lowers the held-out layer error', async () => {
   const small = gemm(40, 40, 64, 5, 9);
   const lut2: LutGemm = { k: 64, n: 5, v: 4, c: 16, S: 16, metric: 'l1', centroids: rand(16 * 16 * 4, 2), tables: new Float32Array(0), bias: small.bias };
   lut2.tables = tablesFromCentroids(lut2, small.W);
-  const r2 = fitTables(lut2, { idx: encode(lut2, small.X, 40), Y: small.Y, M: 40, idxHeld: encode(lut2, small.Xheld, 40), Yheld: small.Yheld, Mh: 40 });
+  const r2 = await fitTables(lut2, { idx: encode(lut2, small.X, 40), Y: small.Y, M: 40, idxHeld: encode(lut2, small.Xheld, 40), Yheld: small.Yheld, Mh: 40 });
   assert.equal(r2.method, 'dual');
   assert.ok(r2.kept ? r2.heldOutAfter < r2.heldOutBefore : r2.tables === lut2.tables);
 });

@@ -184,3 +184,8 @@ test('completion right after a typed = inserts a space before the value', () => 
   assert.deepEqual(items.map((i) => i.insertText), [' l2', ' l1', ' chebyshev']);
   assert.deepEqual(completeAt('lut { metric = | }').map((i) => i.insertText), ['l2', 'l1', 'chebyshev']);
 });
+
+test('completion after a data path offers the range clause', () => {
+  assert.deepEqual(labels(completeAt('model "m" {\n  calibration = "d.npy" |\n}')), ['range']);
+  assert.deepEqual(labels(completeAt('model "m" {\n  calibration = "d.npy" ra|\n}')), ['range']);
+});

@@ -70,6 +70,10 @@ export function complete(a: Analysis, pos: Position): CompletionItem[] {
     if (!word && prev.kind === 'eq' && prev.end === offset) for (const it of items) it.insertText = ` ${it.insertText ?? it.label}`;
     return items;
   }
+  // After a data path: the optional `range a:b` clause.
+  if (prev?.kind === 'string' && sameLine(prev) && pi > 1 && tokens[pi - 1].kind === 'eq' && spec.fields.get(tokens[pi - 2].text)?.schema['x-rangeProperty']) {
+    return [{ label: 'range', kind: 'keyword', detail: 'range start:end', documentation: 'Rows [start, end) of the data file.', insertText: 'range ${1:0}:${2:1000}', isSnippet: true, range: wordRange }];
+  }
   if (prev && sameLine(prev) && prev.kind !== 'rbrace' && prev.kind !== 'lbrace' && prev.kind !== 'semicolon' && !endsItem(prev, tokens, pi)) return [];
   const wholeWord = word && word.kind === 'ident' ? a.lines.range(word.start, word.end) : undefined;
   return keyItems(frame, spec, blockPath, word, wordRange, chain.length === 1, wholeWord);

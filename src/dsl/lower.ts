@@ -93,8 +93,12 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     const where = spec.keyword ? `in ${spec.keyword}` : 'at the top level';
     // A key that belongs one block down (`units` directly in accelerator) gets a pointed hint.
     for (const sub of spec.blocks.values()) {
-      if (sub.fields.has(name)) {
+      if (what === 'key' && sub.fields.has(name)) {
         report('error', 'unknown-key', span, `'${name}' belongs in the ${sub.keyword} block: ${sub.keyword} { ${name} = ... }`);
+        return;
+      }
+      if (what === 'block' && sub.blocks.has(name)) {
+        report('error', 'unknown-key', span, `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name} block belongs inside ${/^[aeiou]/.test(sub.keyword) ? 'an' : 'a'} ${sub.keyword} block: ${sub.keyword}${sub.repeated ? ' "name"' : ''} { ${name} ... }`);
         return;
       }
     }

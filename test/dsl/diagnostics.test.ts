@@ -168,3 +168,8 @@ test('quick fixes: did-you-mean spellings, unit case, nearest powers of two, enu
   const d = one('lut { centriods = 16 }', 'unknown-key');
   assert.deepEqual(d.fixes![0].range, d.range);
 });
+
+test('a block in the wrong place says where it belongs', () => {
+  assert.match(one('layer "conv*" { vector = 8 }', 'unknown-key').message, /a layer block belongs inside a model block/);
+  assert.match(one('accelerator "a" { ccm { } units = 3 }', 'unknown-key').message, /'units' belongs in the ccm block/);
+});

@@ -122,3 +122,25 @@ test('the language server offers quick fixes for did-you-mean diagnostics', { sk
     child.kill();
   }
 });
+
+test('the language server over node IPC (the transport the extension uses)', { skip: !existsSync(SERVER) && 'needs the build (dist/server.js)' }, async () => {
+  const { fork } = await import('node:child_process');
+  const { IPCMessageReader, IPCMessageWriter } = await import('vscode-languageserver/node');
+  const child = fork(SERVER, ['--node-ipc'], { silent: true });
+  const conn = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  const got = new Promise<PublishDiagnosticsParams>((resolve) => conn.onNotification('textDocument/publishDiagnostics', resolve));
+  conn.listen();
+  try {
+    await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+    await conn.sendNotification('initialized', {});
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: 'untitled:ipc.lutdla', languageId: 'lutdla', version: 1, text: 'lut { vector = 4KiB }' } });
+    const p = await got;
+    assert.equal(p.diagnostics.length, 1);
+    assert.match(p.diagnostics[0].message, /plain number/);
+    await conn.sendRequest('shutdown');
+    await conn.sendNotification('exit');
+  } finally {
+    conn.dispose();
+    child.kill();
+  }
+});

@@ -4,26 +4,16 @@ import { jobTitle, type JobSpec } from './jobSpec';
 import type { JobResult } from './runJob';
 
 /**
- * Runs a job under a cancellable progress notification that shows the engine's stage and layer.
- * The notification's Cancel button cancels the job (SIGTERM; the engine leaves no partial output).
+ * Runs a job under a cancellable progress notification that shows the engine's stage, layer and the stage's
+ * percentage. The bar stays indeterminate: the engine's fractions are per stage (they restart at each layer), and
+ * a notification bar can only move forward. The Cancel button cancels the job (the engine leaves no output).
  */
 export function runWithProgress(engine: Engine, spec: JobSpec): Thenable<JobResult> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `LUT-DLA: ${jobTitle(spec)}`, cancellable: true },
-    (progress, token) => {
-      let shown = 0; // the notification's bar only moves forward: report increments of the engine's fraction
-      return engine.run(spec, (event) => {
-        if (event.type !== 'progress') return;
-        const step: { message: string; increment?: number } = { message: formatProgress(event) };
-        if (event.fraction !== undefined && Number.isFinite(event.fraction)) {
-          const target = Math.max(0, Math.min(100, event.fraction * 100));
-          if (target > shown) {
-            step.increment = target - shown;
-            shown = target;
-          }
-        }
-        progress.report(step);
-      }, token);
-    },
+    (progress, token) =>
+      engine.run(spec, (event) => {
+        if (event.type === 'progress') progress.report({ message: formatProgress(event) });
+      }, token),
   );
 }

@@ -91,3 +91,28 @@ test('a million-point sweep is refused with a plan; a config without explore or 
     }
   }
 });
+
+test('SIGINT during a sweep stops it: exit 130, nothing written', async () => {
+  const big = CONFIG.replace(/explore \{[\s\S]*\}\n$/, `explore {\n  vary accelerator.clock = [${Array.from({ length: 400 }, (_, i) => `${100 + i}MHz`).join(', ')}]\n  vary accelerator.fifo.depth = [${Array.from({ length: 200 }, (_, i) => i + 1).join(', ')}]\n  minimize = [latency, area]\n}\n`);
+  const dir = workspace(big);
+  try {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [cli, 'explore', 'dse.lutdla', '--out', 'out', '--progress=json', '--workers', '2'], { cwd: dir });
+    let sent = false;
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!sent && /"stage":"explore"/.test(out)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.ok(sent, 'saw a progress event');
+    assert.equal(code, 130);
+    assert.match(out, /"type":"error","message":"cancelled"/);
+    assert.equal(fs.existsSync(path.join(dir, 'out')), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

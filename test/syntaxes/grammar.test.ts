@@ -26,3 +26,30 @@ test('package.json contributes the language, grammar and snippets', () => {
   const snippets = JSON.parse(readFileSync(path.join(root, 'snippets', 'lutdla.json'), 'utf8'));
   assert.ok(Object.keys(snippets).length >= 5);
 });
+
+test('every token of the examples gets a lutdla scope (nothing falls through the grammar)', async () => {
+  // vscode-textmate and vscode-oniguruma come with vscode-tmgrammar-test.
+  const oniguruma = await import('vscode-oniguruma');
+  const textmate = await import('vscode-textmate');
+  const wasm = readFileSync(path.join(root, 'node_modules', 'vscode-oniguruma', 'release', 'onig.wasm'));
+  await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
+  const registry = new textmate.Registry({
+    onigLib: Promise.resolve({ createOnigScanner: (p: string[]) => new oniguruma.OnigScanner(p), createOnigString: (s: string) => new oniguruma.OnigString(s) }),
+    loadGrammar: async () => textmate.parseRawGrammar(readFileSync(path.join(root, 'syntaxes', 'lutdla.tmLanguage.json'), 'utf8'), 'lutdla.tmLanguage.json'),
+  });
+  const grammar = await registry.loadGrammar('source.lutdla');
+  assert.ok(grammar);
+  for (const f of ['edge.lutdla', 'datacenter.lutdla']) {
+    let state = textmate.INITIAL;
+    const lines = readFileSync(path.join(root, 'examples', f), 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      const r = grammar.tokenizeLine(line, state);
+      state = r.ruleStack;
+      for (const t of r.tokens) {
+        const text = line.slice(t.startIndex, t.endIndex);
+        if (!text.trim()) continue;
+        assert.ok(t.scopes.length > 1, `${f}:${i + 1}: '${text}' has no scope beyond source.lutdla`);
+      }
+    });
+  }
+});

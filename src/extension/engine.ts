@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { runJob, type CancelToken, type JobEvent, type JobResult } from './jobs/runJob';
 import { cliArgs, jobTitle, primaryFile, type JobSpec } from './jobs/jobSpec';
 import { settings } from './settings';
+import { formatProgress } from './jobs/format';
+
+export { formatProgress };
 
 /** Something that started a job and what it reported, for the log and for tests (through the extension's API). */
 export interface JobNotice {
@@ -103,13 +106,6 @@ export class Engine implements vscode.Disposable {
     this.cancelAll();
     this.notices.dispose();
   }
-}
-
-/** "kmeans: conv2 (45%)": the stage, the message and the layer, for notifications, the log and the terminal. */
-export function formatProgress(event: { stage: string; message: string; fraction?: number; layer?: string }): string {
-  const layer = event.layer && !event.message.includes(event.layer) ? ` [${event.layer}]` : '';
-  const pct = event.fraction === undefined ? '' : ` (${Math.round(event.fraction * 100)}%)`;
-  return `${event.stage}: ${event.message}${layer}${pct}`;
 }
 
 function quoteArg(a: string): string {

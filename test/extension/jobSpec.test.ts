@@ -76,3 +76,17 @@ test('reportFile picks the report among result files', () => {
   assert.equal(reportFile(['/a/x.lut.onnx', '/a/x.conversion.json']), '/a/x.conversion.json');
   assert.equal(reportFile(['/a/x.lut.onnx']), undefined);
 });
+
+test('progress lines and located errors', async () => {
+  const { formatProgress, locateError } = await import('../../src/extension/jobs/format');
+  assert.equal(formatProgress({ stage: 'collect', message: 'inputs of fc1: 64/256', fraction: 0.25, layer: 'fc1' }), 'collect: inputs of fc1: 64/256 (25%)');
+  assert.equal(formatProgress({ stage: 'fit', message: 'working', layer: 'conv2' }), 'fit: working [conv2]');
+  assert.equal(locateError('/a/b.lutdla:3:7: error: bad key', '/a/c.onnx'), '/a/b.lutdla:3:7: error: bad key');
+  assert.equal(locateError('not an ONNX model', '/a/c.onnx'), '/a/c.onnx:1:1: error: not an ONNX model');
+  assert.equal(locateError('no file', undefined), 'error: no file');
+  // The $lutdla problem matcher's pattern (package.json) reads what locateError prints.
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { problemMatchers: { name: string; pattern: { regexp: string } }[] } };
+  const re = new RegExp(pkg.contributes.problemMatchers.find((m) => m.name === 'lutdla')!.pattern.regexp);
+  const m = re.exec(locateError('not an ONNX model', '/a/c.onnx'));
+  assert.deepEqual(m?.slice(1), ['/a/c.onnx', '1', '1', 'error', 'not an ONNX model']);
+});

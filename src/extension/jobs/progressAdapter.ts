@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { formatProgress, type Engine } from '../engine';
+import type { Engine } from '../engine';
+import { formatProgress } from './format';
 import { jobTitle, type JobSpec } from './jobSpec';
 import type { JobResult } from './runJob';
 

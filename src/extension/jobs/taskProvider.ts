@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { formatProgress, type Engine } from '../engine';
+import type { Engine } from '../engine';
+import { formatProgress, locateError } from './format';
 import { settings } from '../settings';
 import { scanConfig } from '../configScan';
 import { jobTitle, primaryFile, type JobSpec } from './jobSpec';
@@ -154,10 +155,7 @@ class JobTerminal implements vscode.Pseudoterminal {
     }
   }
 
-  /** `FILE:LINE:COL: error: MSG`, attaching a message without its own location to the job's config or model. */
   private located(message: string): string {
-    if (/^.+:\d+:\d+: (error|warning): /m.test(message)) return message;
-    const file = this.spec ? primaryFile(this.spec) : undefined;
-    return file ? `${file}:1:1: error: ${message}` : `error: ${message}`;
+    return locateError(message, this.spec ? primaryFile(this.spec) : undefined);
   }
 }

@@ -161,7 +161,7 @@ export async function runExploration(o: ExploreRunOptions): Promise<ExplorationR
       const ok = c.op === '<=' ? x <= c.value : c.op === '<' ? x < c.value : c.op === '>=' ? x >= c.value : x > c.value;
       if (!ok) feasible = false;
     }
-    points.push({ id, settings, figures, feasible, pareto: false, ...(pointNotes.length && (err || wantsAccuracy) ? { note: pointNotes.join('; ') } : {}) });
+    points.push({ id, settings, figures, feasible, pareto: false, ...(pointNotes.length ? { note: pointNotes.join('; ') } : {}) });
   }
   const objValues = points.map((p) => o.explore.minimize.map((m) => p.figures[m] ?? NaN));
   const front = paretoFront(objValues, points.map((p) => p.feasible));

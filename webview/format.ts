@@ -1,6 +1,4 @@
 /** Number formatting for tables and tooltips (CSV exports keep the raw numbers). */
-const SI = ['', 'k', 'M', 'G', 'T', 'P'];
-
 // Formatters are built once: toLocaleString builds one per call, which is slow for tables of thousands of rows.
 const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const FRACTION = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
@@ -31,28 +29,22 @@ export function fmtPct(fraction: number | null | undefined, digits = 2): string 
   return `${(fraction * 100).toFixed(digits)} %`;
 }
 
-/** A value with an SI prefix and unit: 1.2e-3 s -> "1.20 ms". */
+/** A value with an SI prefix and unit: 1.2e-3 s -> "1.20 ms" (3 significant digits, 999.96 µs -> "1.00 ms"). */
 export function fmtSI(v: number, unit: string): string {
   if (!Number.isFinite(v)) return '–';
   if (v === 0) return `0 ${unit}`;
-  const small = ['', 'm', 'µ', 'n', 'p', 'f'];
-  const a = Math.abs(v);
-  if (a >= 1) {
-    let i = 0;
-    let x = v;
-    while (Math.abs(x) >= 1000 && i < SI.length - 1) {
-      x /= 1000;
-      i++;
-    }
-    return `${x.toPrecision(3)} ${SI[i]}${unit}`;
+  // Long wall times read better in minutes and hours than in kiloseconds.
+  if (unit === 's' && v >= 3600) return `${(v / 3600).toPrecision(3)} h`;
+  if (unit === 's' && v >= 60) return `${(v / 60).toPrecision(3)} min`;
+  const prefixes = ['f', 'p', 'n', 'µ', 'm', '', 'k', 'M', 'G', 'T', 'P'];
+  const zero = 5;
+  let g = Math.max(-zero, Math.min(prefixes.length - 1 - zero, Math.floor(Math.log10(Math.abs(v)) / 3)));
+  let x = Number((v / 1000 ** g).toPrecision(3));
+  if (Math.abs(x) >= 1000 && g < prefixes.length - 1 - zero) {
+    g++;
+    x = Number((v / 1000 ** g).toPrecision(3));
   }
-  let i = 0;
-  let x = v;
-  while (Math.abs(x) < 1 && i < small.length - 1) {
-    x *= 1000;
-    i++;
-  }
-  return `${x.toPrecision(3)} ${small[i]}${unit}`;
+  return `${x.toPrecision(3)} ${prefixes[g + zero]}${unit}`;
 }
 
 export function fmtShape(m: number, k: number, n: number): string {

@@ -16,7 +16,8 @@ export interface ViewContext {
 }
 
 export function button(label: string, onClick: () => void, opts: { secondary?: boolean; title?: string; id?: string } = {}): HTMLElement {
-  const b = h('vscode-button', { secondary: opts.secondary, title: opts.title, id: opts.id }, label);
+  // The title doubles as the accessible name: several sections have a "CSV" button, the name says which table.
+  const b = h('vscode-button', { secondary: opts.secondary, title: opts.title, 'aria-label': opts.title, id: opts.id }, label);
   b.addEventListener('click', onClick);
   return b;
 }

@@ -55,7 +55,7 @@ export async function startServer(): Promise<Server> {
 }
 
 /** Theme variables as VS Code sets them on a webview's <html> (a subset of Light Modern / Dark Modern). */
-export const THEMES: Record<'light' | 'dark', { bodyClass: string; vars: Record<string, string> }> = {
+export const THEMES: Record<'light' | 'dark' | 'hc', { bodyClass: string; vars: Record<string, string> }> = {
   light: {
     bodyClass: 'vscode-light',
     vars: {
@@ -140,6 +140,39 @@ export const THEMES: Record<'light' | 'dark', { bodyClass: string; vars: Record<
       '--vscode-button-secondaryHoverBackground': '#3c3c3c',
     },
   },
+  hc: {
+    bodyClass: 'vscode-high-contrast',
+    vars: {
+      '--vscode-font-family': 'system-ui, Ubuntu, "Droid Sans", sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-background': '#000000',
+      '--vscode-editor-foreground': '#ffffff',
+      '--vscode-foreground': '#ffffff',
+      '--vscode-descriptionForeground': '#ffffff',
+      '--vscode-errorForeground': '#f48771',
+      '--vscode-focusBorder': '#f38518',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-widget-border': '#6fc3df',
+      '--vscode-panel-border': '#6fc3df',
+      '--vscode-textLink-foreground': '#21a6ff',
+      '--vscode-charts-foreground': '#ffffff',
+      '--vscode-charts-lines': 'rgba(255, 255, 255, 0.5)',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-yellow': '#cca700',
+      '--vscode-button-background': '#000000',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-border': '#6fc3df',
+      '--vscode-button-secondaryBackground': '#000000',
+      '--vscode-button-secondaryForeground': '#ffffff',
+      '--vscode-settings-dropdownBackground': '#000000',
+      '--vscode-settings-dropdownForeground': '#ffffff',
+      '--vscode-settings-dropdownBorder': '#6fc3df',
+    },
+  },
 };
 
 /**
@@ -147,7 +180,7 @@ export const THEMES: Record<'light' | 'dark', { bodyClass: string; vars: Record<
  * compiler helper leaks into it): records CSP violations, errors, alerts and posted messages, stands in for
  * acquireVsCodeApi, and applies the theme as VS Code would.
  */
-export function initScript(theme: 'light' | 'dark', state?: unknown): { content: string } {
+export function initScript(theme: 'light' | 'dark' | 'hc', state?: unknown): { content: string } {
   const js = fs.readFileSync(path.join(__dirname, 'pageInit.js'), 'utf8');
   return { content: `${js}\n;lutdlaTestInit(${JSON.stringify({ themes: THEMES, theme, state })});` };
 }

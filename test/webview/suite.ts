@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AnyReport } from '../../src/protocol/reportShape';
+import { fmtBytes, fmtNum, fmtPct, fmtSI } from '../../webview/format';
 import {
   conversionReport,
   EVIL_NAMES,
@@ -18,7 +19,7 @@ import {
 import { initScript, ROOT, startServer, type Server } from './harness';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'webview');
-type Theme = 'light' | 'dark';
+type Theme = 'light' | 'dark' | 'hc';
 
 class Failure extends Error {}
 function assert(cond: unknown, message: string): asserts cond {
@@ -32,7 +33,7 @@ interface Opened {
 }
 
 async function open(browser: Browser, url: string, theme: Theme, state?: unknown): Promise<Opened> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: theme, acceptDownloads: true });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: theme === 'light' ? 'light' : 'dark', acceptDownloads: true });
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (m) => {
@@ -153,6 +154,32 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
       });
     }
   }
+
+  for (const [name, report] of [['simulation', simulationReport()], ['exploration', explorationReport()]] as const) {
+    test(`${name} panel renders in a high-contrast theme`, async (browser, server) => {
+      const o = await open(browser, server.panelUrl, 'hc');
+      try {
+        await load(o.page, report);
+        await rendered(o.page, report.kind);
+        const ink = await canvasInk(o.page);
+        assert(ink.length > 0 && ink.every((n) => n > 300), `blank chart ${ink}`);
+        await screenshot(o.page, `${name}-high-contrast`);
+        await checkClean(o);
+      } finally {
+        await o.close();
+      }
+    });
+  }
+
+  test('number formatting for tables and axes (runs in node)', async () => {
+    assert(fmtSI(0.00099996, 's') === '1.00 ms', fmtSI(0.00099996, 's'));
+    assert(fmtSI(658e-6, 's') === '658 µs', fmtSI(658e-6, 's'));
+    assert(fmtSI(1234, 's') === '20.6 min', fmtSI(1234, 's'));
+    assert(fmtSI(2.79, 'W') === '2.79 W', fmtSI(2.79, 'W'));
+    assert(fmtBytes(6.6 * 1024 * 1024) === '6.60 MiB', fmtBytes(6.6 * 1024 * 1024));
+    assert(fmtNum(131072) === '131,072' && fmtNum(6.42e6) === '6.42e+6' && fmtNum(null) === '–', 'fmtNum');
+    assert(fmtPct(0.98412) === '98.41 %', fmtPct(0.98412));
+  });
 
   test('theme switch re-colours the charts (body class + variables)', async (browser, server) => {
     const o = await open(browser, server.panelUrl, 'light');

@@ -405,10 +405,3 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     }
   }
 }
-
-/** Words a value may be, for the did-you-mean of enum errors. */
-export function enumCandidates(s: JsonSchema): string[] {
-  return enumOf(deref(s)) ?? [];
-}
-
-export { closest };

@@ -35,7 +35,7 @@ export function complete(a: Analysis, pos: Position): CompletionItem[] {
 
   // Units right after a number: `500|`, `500M|`.
   if (word?.kind === 'number' && offset >= (word.unitStart ?? word.end)) {
-    const field = valueField(tokens, pi, spec, a);
+    const field = valueField(tokens, pi, spec);
     const canonical = field?.['x-unit'];
     const dim = canonical ? dimensionOf(canonical) : undefined;
     if (!dim || dim === 'none') return [];
@@ -45,7 +45,7 @@ export function complete(a: Analysis, pos: Position): CompletionItem[] {
 
   // Inside a string: file names for paths, block names for references.
   if (word?.kind === 'string' && offset > word.start) {
-    const field = valueField(tokens, pi, spec, a);
+    const field = valueField(tokens, pi, spec);
     if (field?.['x-reference']) return references(a, field['x-reference'], false, a.lines.range(word.start + 1, offset));
     if (field?.['x-path'] && a.filePath) return files(a.filePath, a.text.slice(word.start + 1, offset), a, offset);
     return [];
@@ -63,7 +63,7 @@ export function complete(a: Analysis, pos: Position): CompletionItem[] {
 
   // Values: after `key =` on the same line, or inside a list that follows one.
   if (prev && sameLine(prev) && (prev.kind === 'eq' || prev.kind === 'lbracket' || prev.kind === 'comma' || isListContext(tokens, pi))) {
-    const field = valueField(tokens, pi, spec, a);
+    const field = valueField(tokens, pi, spec);
     if (!field) return [];
     const items = valueItems(field, a, tokens, pi, wordRange);
     // Completion triggered by typing '=': keep a space between the '=' and the value.
@@ -105,7 +105,7 @@ function isListContext(tokens: Token[], pi: number): boolean {
 }
 
 /** The schema of the value being written at the cursor: the field of `key =`, a vary path, or a metric. */
-function valueField(tokens: Token[], pi: number, spec: BlockSpec, _a: Analysis): JsonSchema | undefined {
+function valueField(tokens: Token[], pi: number, spec: BlockSpec): JsonSchema | undefined {
   let i = pi;
   const li = openListIndex(tokens, pi);
   if (li >= 0) i = li - 1;

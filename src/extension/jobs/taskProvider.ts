@@ -92,6 +92,14 @@ class JobTerminal implements vscode.Pseudoterminal {
 
   constructor(private readonly engine: Engine, private readonly def: LutdlaTaskDefinition, private readonly baseDir: string) {}
 
+  /**
+   * Ends the task a moment after the last write: the terminal parses written text asynchronously, and the problem
+   * matcher only sees lines the terminal has processed before the task ends.
+   */
+  private finish(code: number): void {
+    setTimeout(() => this.closeEmitter.fire(code), 250);
+  }
+
   private line(text: string): void {
     this.writeEmitter.fire(crlf(text) + '\r\n');
   }
@@ -108,7 +116,7 @@ class JobTerminal implements vscode.Pseudoterminal {
   private async start(): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       this.line('LUT-DLA runs the engine only in a trusted workspace (Manage Workspace Trust to allow it).');
-      this.closeEmitter.fire(1);
+      this.finish(1);
       return;
     }
     try {
@@ -117,7 +125,7 @@ class JobTerminal implements vscode.Pseudoterminal {
       const msg = e instanceof JobRequestError ? e.message : String(e);
       const where = this.def.config ?? this.def.model;
       this.line(where ? `${path.resolve(this.baseDir, where.replace(/\$\{workspaceFolder\}/g, this.baseDir))}:1:1: error: ${msg}` : `error: ${msg}`);
-      this.closeEmitter.fire(1);
+      this.finish(1);
       return;
     }
     const spec = this.spec;
@@ -125,13 +133,13 @@ class JobTerminal implements vscode.Pseudoterminal {
     const result = await this.engine.run(spec, (event) => this.show(event), this.cancel.token);
     if (result.status === 'ok') {
       for (const f of result.files) this.line(`wrote ${f}`);
-      this.closeEmitter.fire(0);
+      this.finish(0);
     } else if (result.status === 'cancelled') {
       this.line('cancelled: no output written');
-      this.closeEmitter.fire(130);
+      this.finish(130);
     } else {
       if (result.error && !this.sawError) this.line(this.located(result.error));
-      this.closeEmitter.fire(result.exitCode ?? 1);
+      this.finish(result.exitCode ?? 1);
     }
   }
 

@@ -130,8 +130,9 @@ export function lutLayerEnergy(p: LayerPlan, acc: AcceleratorConfig, t: Technolo
   const indexReads = searches * (p.nTiles - 1);
   const index = (indexWrites + indexReads) * t.sramPJ(acc.memory.index / 2, p.idxBits);
   const lutRead = (lookups / lpc) * t.sramPJ(bank, lpc * tBits);
-  const tableBitsTotal = G * p.mTiles * p.nTiles * p.c * p.nc * L.n / p.nTiles * tBits;
-  const lutWrite = (tableBitsTotal / 64) * t.sramPJ(bank, 64);
+  // Table bytes loaded = DRAM traffic minus the inputs and outputs (each moved exactly once).
+  const tableBytes = Math.max(0, dramBytes - (G * L.m * (L.k + L.n) * p.aBits) / 8);
+  const lutWrite = ((tableBytes * 8) / 64) * t.sramPJ(bank, 64);
   const laneAdd = lookups * ((fp ? t.fpAddPJ(32) : t.addPJ(ACC_BITS)) + ACC_BITS * t.regBitPJ);
   const accWidth = p.nt * ACC_BITS;
   const accAccesses = 2 * G * L.m * p.nTiles * p.steps; // read-modify-write of a row of the tile per step

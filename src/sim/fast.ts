@@ -38,6 +38,8 @@ export function fastLayer(p: LayerPlan): LayerTiming {
   const lpc = p.lanesPerChannel;
   const inBytesPerRow = (L.k * p.aBits) / 8;
   const sliceBits = p.c * p.tBits;
+  // With at most two distinct slices per group, each stays in its bank once loaded (LUT-stationary across M tiles).
+  const resident = NT * NS <= 2;
   const outBits = p.aBits;
 
   let dmaFree = 0;
@@ -75,8 +77,9 @@ export function fastLayer(p: LayerPlan): LayerTiming {
       const width = j < NT - 1 ? p.nt : lastWidth;
       // Step 0 and the transfers queued around it.
       const s0 = NS > 1 ? p.spStep : lastSub;
+      const q0 = ((gi % MT) * NT + j) * NS; // step index within the group
       let slice0 = 0;
-      {
+      if (!(resident && q0 >= 2)) {
         const bytes = Math.ceil((sliceBits * width * s0) / 8);
         const d = dmaCycles(bytes, bpc);
         dmaFree = Math.max(dmaFree, e2) + d;
@@ -108,6 +111,27 @@ export function fastLayer(p: LayerPlan): LayerTiming {
       e2 = e1;
       e1 = start + d;
       immBusy += d;
+      if (resident && NS === 2) {
+        // Step 1 of a layer whose slices stay in the banks: loaded only while the banks are first filled.
+        let ready = 0;
+        if (q0 + 1 < 2) {
+          const bytes = Math.ceil((sliceBits * width * lastSub) / 8);
+          const dd = dmaCycles(bytes, bpc);
+          dmaFree = Math.max(dmaFree, e2) + dd;
+          dmaBusy += dd;
+          dramBytes += bytes;
+          ready = dmaFree;
+        }
+        const st = Math.max(e1, ready);
+        d = rowCycles * lastSub;
+        e2 = e1;
+        e1 = st + d;
+        immBusy += d;
+        if (j === 0) nt0End = e1;
+        prevTileRows = rows;
+        prevTileWidth = width;
+        continue;
+      }
       // Steps 1..NS-1: only slices in the DMA queue; identical steps except possibly the last.
       const lastPartial = NS > 1 && lastSub !== p.spStep;
       const homEnd = lastPartial ? NS - 1 : NS;

@@ -10,7 +10,7 @@ interface Program {
   stepSub: Int32Array;
   stepPasses: Int32Array;
   stepFifo: Uint8Array; // 1: indices come from the CCM through the FIFO (first N tile)
-  stepSlice: Int32Array; // transfer that brings its table slice
+  stepSlice: Int32Array; // transfer that brings its table slice, -1 when the bank already holds it
   stepAcc: Int32Array; // drain transfer that frees its accumulator buffer, -1 none
   // transfers
   xDur: Int32Array;
@@ -42,6 +42,8 @@ function buildProgram(p: LayerPlan): Program {
   for (let gi = 0; gi < totalM; gi++) g.mRows[gi] = tileRows(p, gi % p.mTiles);
   g.mInput[0] = push(inputBytes(p, g.mRows[0]), -1);
   const nt0Last = new Int32Array(totalM);
+  const resident = p.nTiles * p.steps <= 2;
+  const perGroup = p.mTiles * p.nTiles * p.steps;
   const drainOf: number[] = [];
   let q = 0;
   let t = 0;
@@ -55,7 +57,8 @@ function buildProgram(p: LayerPlan): Program {
         g.stepSub[q] = sub;
         g.stepPasses[q] = passes(p, width);
         g.stepFifo[q] = j === 0 ? 1 : 0;
-        g.stepSlice[q] = push(sliceBytes(p, width, sub), q - 2);
+        // With at most two distinct slices per group, bank q % 2 still holds step q-2's slice: no reload.
+        g.stepSlice[q] = resident && q % perGroup >= 2 ? -1 : push(sliceBytes(p, width, sub), q - 2);
         g.stepAcc[q] = s === 0 && t >= 2 ? drainOf[t - 2] : -1;
         if (s === 0 && j === 0 && gi + 1 < totalM) g.mInput[gi + 1] = push(inputBytes(p, g.mRows[gi + 1]), gi >= 1 ? nt0Last[gi - 1] : -1);
         if (s === 0 && t > 0) drainOf[t - 1] = push(drainBytes(p, prev.rows, prev.width), q - 1);
@@ -178,7 +181,8 @@ export function referenceLayer(p: LayerPlan, maxCycles = Number.MAX_SAFE_INTEGER
     // IMM
     if (q < nSteps) {
       if (!started) {
-        if (doneAt[stepSlice[q]] > cyc) waitTable++;
+        const sl = stepSlice[q];
+        if (sl >= 0 && doneAt[sl] > cyc) waitTable++;
         else if (stepAcc[q] >= 0 && doneAt[stepAcc[q]] > cyc) waitAcc++;
         else {
           started = true;

@@ -75,3 +75,19 @@ test('grouped layers run their groups one after another', () => {
   assert.equal(four.f.immCycles, 4 * one.immCycles);
   assert.ok(four.f.cycles > one.cycles * 2);
 });
+
+test('tables stay in the banks across M tiles when a group has at most two slices (hand count)', () => {
+  // M=6 in 3 M tiles of 2 rows (the output scratchpad holds 2 x 2 rows x 2 columns of 32-bit accumulators).
+  // Input(0) 0-8; Slice(q0) 8-24; Input(1) 24-32; step 0 at max(24, 8 + c) = 24-28.
+  // Slice(q1) 32-48 (bank 1 is still empty); Input(2) 48-56; Drain(0) 56-60; step 1 at max(48, 32 + 4) = 48-52.
+  // q2 reuses bank 0 (no load); Drain(1) 60-64; step 2 waits for its accumulators (drain 0: 60) and its first
+  // index (input 56 + c = 60): 60-64; Drain(2) 64-68.
+  const acc = completeAccelerator({ clock: 1e9, imm: { lanes: 2 }, ccm: { units: 1 }, fifo: { depth: 4 }, memory: { output: 32, input: 64, dram: 1e9 } });
+  const { p, f, r } = both({ name: 'res', op: 'Gemm', m: 6, k: 4, n: 2, groups: 1, lut }, acc);
+  assert.deepEqual([p.mt, p.mTiles, p.nTiles, p.steps], [2, 3, 1, 1]);
+  for (const t of [f, r]) {
+    assert.equal(t.cycles, 68);
+    assert.equal(t.dramBytes, 24 + 32 + 12);
+    assert.equal(t.immCycles, 12);
+  }
+});

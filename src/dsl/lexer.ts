@@ -45,20 +45,10 @@ export function lex(text: string): LexResult {
   const n = text.length;
   let i = 0;
   let newline = true;
-  // Every token has the same fields in the same order (one hidden class: faster everywhere downstream).
-  const push = (kind: TokenKind, start: number, end: number, extra?: Partial<Token>): void => {
-    tokens.push({
-      kind,
-      start,
-      end,
-      text: text.slice(start, end),
-      newlineBefore: newline,
-      value: extra?.value,
-      unit: extra?.unit,
-      unitStart: extra?.unitStart,
-      str: extra?.str,
-      unterminated: extra?.unterminated,
-    });
+  // Every token has the same fields in the same order (one hidden class: faster everywhere downstream),
+  // and no temporary objects are made per token.
+  const push = (kind: TokenKind, start: number, end: number, value?: number, unit?: string, unitStart?: number, str?: string, unterminated?: boolean): void => {
+    tokens.push({ kind, start, end, text: text.slice(start, end), newlineBefore: newline, value, unit, unitStart, str, unterminated });
     newline = false;
   };
   while (i < n) {
@@ -101,7 +91,7 @@ export function lex(text: string): LexResult {
         value += text[i];
         i++;
       }
-      push('string', start, i, { str: value, unterminated: !terminated });
+      push('string', start, i, undefined, undefined, undefined, value, !terminated);
       continue;
     }
     if (isDigit(c) || ((c === 45 || c === 43) && isDigit(text.charCodeAt(i + 1))) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
@@ -127,7 +117,7 @@ export function lex(text: string): LexResult {
           while (i < n && (isIdentStart(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
         }
       }
-      push('number', start, i, { value: Number(text.slice(start, numEnd)), unit: text.slice(numEnd, i), unitStart: numEnd });
+      push('number', start, i, Number(text.slice(start, numEnd)), text.slice(numEnd, i), numEnd);
       continue;
     }
     if (isIdentStart(c)) {

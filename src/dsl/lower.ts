@@ -126,11 +126,8 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     seen.set(name, e.key);
     const p = `${ptr}/${field.prop}`;
     if (!e.value || e.value.kind === 'missing') return;
-    const v = lowerValue(e.value, field.schema, p, name);
-    if (v !== undefined) {
-      target[field.prop] = v;
-      pointers.set(p, { span: e.value, keySpan: e.key, label: name, unit: field.schema['x-unit'] });
-    }
+    const v = lowerValue(e.value, field.schema, p, name, e.key);
+    if (v !== undefined) target[field.prop] = v;
     if (e.rangeKeyword) {
       const rangeProp = field.schema['x-rangeProperty'];
       if (!rangeProp) {
@@ -354,7 +351,8 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
     }
   }
 
-  function lowerValue(v: Value, raw: JsonSchema, ptr: string, label: string): Json | undefined {
+  /** Lowers a value and records where it came from (with its key's span when it is the value of an entry). */
+  function lowerValue(v: Value, raw: JsonSchema, ptr: string, label: string, keySpan?: Span): Json | undefined {
     const s = deref(raw);
     switch (v.kind) {
       case 'missing':
@@ -363,17 +361,17 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
       case 'fraction': {
         const n = lowerNumber(v, s, label);
         if (n !== undefined && isNumeric(s)) checkNumber(n, s, v, label);
-        if (n !== undefined) pointers.set(ptr, { span: v, label, unit: s['x-unit'] });
+        if (n !== undefined) pointers.set(ptr, { span: v, keySpan, label, unit: s['x-unit'] });
         return n;
       }
       case 'string': {
         if (s['x-path'] && typeof v.value === 'string') checkPath(v.value, v, label);
         if (s['x-reference']) references.push({ kind: s['x-reference'], value: v.value, span: v });
-        pointers.set(ptr, { span: v, label });
+        pointers.set(ptr, { span: v, keySpan, label });
         return v.value;
       }
       case 'ident': {
-        pointers.set(ptr, { span: v, label });
+        pointers.set(ptr, { span: v, keySpan, label });
         if (s.type === 'boolean' && (v.value === 'true' || v.value === 'false')) return v.value === 'true';
         if (s['x-path']) {
           report('error', 'schema', v, `${label}: write the path in quotes, e.g. "${v.value}"`, [`"${v.value}"`]);
@@ -389,13 +387,13 @@ export function lower(file: FileNode, options: LowerOptions = {}): LowerResult {
           return undefined;
         }
         if (v.to.value <= v.from.value) report('error', 'schema', v, `${label}: the range ${v.from.value}:${v.to.value} is empty; the end must be greater than the start`);
-        pointers.set(ptr, { span: v, label });
+        pointers.set(ptr, { span: v, keySpan, label });
         return [v.from.value, v.to.value];
       }
       case 'list': {
         const itemSchema = s.items ? deref(s.items) : isNumeric(s) || s.type === 'string' ? s : {};
         const out: Json[] = [];
-        pointers.set(ptr, { span: v, label });
+        pointers.set(ptr, { span: v, keySpan, label, unit: itemSchema['x-unit'] });
         v.items.forEach((item, i) => {
           const x = lowerValue(item, s.prefixItems?.[i] ?? itemSchema, `${ptr}/${out.length}`, label);
           if (x !== undefined) out.push(x);

@@ -216,6 +216,27 @@ describe('LUT-DLA extension', () => {
     const exp = await vscode.commands.executeCommand<JobResult>('lutdla.explore', { config, out: file('out-explore'), openReport: false });
     assert.equal(exp.status, 'ok', `explore failed: ${exp.error}`);
     assert.ok(fs.existsSync(file(path.join('out-explore', 'tiny.exploration.json'))), `an exploration report; got ${exp.files.join(', ')}`);
+    // Open Report: each report file in the panel of its kind.
+    const simReport = sim.files.find((f) => f.endsWith('.simulation.json')) ?? '';
+    const reports: [string, string][] = [[simReport, 'simulationReport'], [file(path.join('out-explore', 'tiny.exploration.json')), 'explorationReport']];
+    for (const [report, viewType] of reports) {
+      await vscode.commands.executeCommand('lutdla.openReport', vscode.Uri.file(report));
+      await until(`the ${viewType} panel`, () => reportTabs().some((t) => (t.input as vscode.TabInputWebview).viewType.includes(viewType)), 20_000);
+    }
+  });
+
+  it('writes into the lutdla.output.folder setting, relative to the model', async () => {
+    const settings = vscode.workspace.getConfiguration('lutdla');
+    await settings.update('output.folder', 'lut-out', vscode.ConfigurationTarget.Workspace);
+    try {
+      const result = await vscode.commands.executeCommand<JobResult>('lutdla.convert', {
+        model: file('tiny.onnx'), calibration: file('tiny.npy'), centroids: 4, vector: 2, openReport: false,
+      });
+      assert.equal(result.status, 'ok', `conversion failed: ${result.error}`);
+      assert.deepEqual(result.files.map((f) => path.relative(workspaceDir(), f)).sort(), [path.join('lut-out', 'tiny.conversion.json'), path.join('lut-out', 'tiny.lut.onnx')]);
+    } finally {
+      await settings.update('output.folder', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('shows Convert / Simulate / Explore CodeLenses over the config blocks', async () => {

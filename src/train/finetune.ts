@@ -44,6 +44,12 @@ export interface FinetuneOptions {
   labelWeight?: number;
   /** Softness of the straight-through soft assignment (x the batch's mean nearest distance). */
   softness?: number;
+  /**
+   * Training-time augmentation, with the teacher run on the executor on the same augmented batch: 'shift'
+   * (random translations of up to 2 pixels, edges replicated) for image inputs [C,H,W]; 'auto' picks it for
+   * image-like inputs of at least 8x8. Distillation needs no labels, so augmented samples are as good as real.
+   */
+  augment?: 'auto' | 'shift' | 'none';
   /** Also train the layers that stay dense. */
   trainDense?: boolean;
   signal?: AbortSignal;
@@ -81,7 +87,7 @@ export class FinetuneCancelled extends Error {
   }
 }
 
-const DEFAULTS = { epochs: 12, learningRate: 0.01, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1 };
+const DEFAULTS = { epochs: 8, learningRate: 0.003, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1 };
 
 /** Logits of a model for every sample, with onnxruntime (one sample at a time when its batch is fixed to 1). */
 export async function modelLogits(model: ModelProto, data: FinetuneData, label = 'original model'): Promise<Float32Array> {
@@ -122,6 +128,30 @@ export function autoTemperature(logits: Float32Array, classes: number): number {
     sum += Math.sqrt(v / classes);
   }
   return Math.max(1, sum / Math.max(rows, 1));
+}
+
+/** Shifts each image of a batch [B, C, H, W] by a random offset in [-max, max]^2, replicating the edges. */
+function shiftImages(x: Tensor, rowShape: number[], rng: Rng, max: number): void {
+  const [C, H, W] = rowShape;
+  const per = C * H * W;
+  const tmp = new Float32Array(per);
+  const B = x.data.length / per;
+  for (let b = 0; b < B; b++) {
+    const dy = rng.int(2 * max + 1) - max;
+    const dx = rng.int(2 * max + 1) - max;
+    if (dx === 0 && dy === 0) continue;
+    const img = x.data.subarray(b * per, (b + 1) * per);
+    tmp.set(img);
+    for (let c = 0; c < C; c++) {
+      for (let yy = 0; yy < H; yy++) {
+        const sy = Math.min(H - 1, Math.max(0, yy - dy));
+        for (let xx = 0; xx < W; xx++) {
+          const sx = Math.min(W - 1, Math.max(0, xx - dx));
+          img[(c * H + yy) * W + xx] = tmp[(c * H + sy) * W + sx];
+        }
+      }
+    }
+  }
 }
 
 function rms(t: Tensor): number {
@@ -169,6 +199,22 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   const heldOut = perm.subarray(data.count - nHeld);
   const trainIdx = perm.subarray(0, data.count - nHeld);
 
+  // Augmentation needs the teacher on the executor (each augmented batch is new).
+  const imageLike = rowShape.length === 3 && rowShape[1] >= 8 && rowShape[2] >= 8;
+  const wantShift = o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike);
+  let teacherEx: Executor | undefined;
+  if (wantShift && original && imageLike) {
+    try {
+      const tg = graphFromOnnx(original, () => false);
+      relaxBatch(tg);
+      teacherEx = new Executor(tg);
+    } catch {
+      teacherEx = undefined; // an operator the executor lacks: train without augmentation
+    }
+  }
+  const augRng = new Rng(o.seed ^ 0xa06);
+  let batchTeacher: Tensor | undefined;
+
   const batchOf = (idx: ArrayLike<number>): Tensor => {
     const x = new Float32Array(idx.length * D);
     for (let i = 0; i < idx.length; i++) x.set(data.samples.subarray(idx[i] * D, (idx[i] + 1) * D), i * D);
@@ -210,12 +256,19 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     adam: { lrScale },
     signal: o.signal,
     patience: o.patience,
-    feeds: (idx) => ({ [data.input]: batchOf(Array.from(idx, (i) => trainIdx[i])) }),
+    feeds: (idx) => {
+      const samples = Array.from(idx, (i) => trainIdx[i]);
+      const x = batchOf(samples);
+      if (!teacherEx) return { [data.input]: x };
+      shiftImages(x, rowShape, augRng, 2);
+      batchTeacher = teacherEx.forward({ [data.input]: x }).get(teacherEx.graph.outputs[0].name)!;
+      return { [data.input]: x };
+    },
     loss: (values, idx) => {
       const samples = Array.from(idx, (i) => trainIdx[i]);
       const y = values.get(outName)!;
       // KL in nats (without the usual T^2 factor: Adam is scale-free, and the curve stays readable).
-      const kd = distillationKL(y, teacherOf(samples), T);
+      const kd = distillationKL(y, batchTeacher ?? teacherOf(samples), T);
       let loss = kd.loss / (T * T);
       const grad = kd.grad;
       for (let i = 0; i < grad.data.length; i++) grad.data[i] /= T * T;

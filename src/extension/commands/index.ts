@@ -13,7 +13,10 @@ import { pickBlock, pickConvertSettings, pickDataFile } from './pickers';
  *    (CodeLens, tests, other extensions): runs without asking,
  * and returns the JobResult.
  */
-export type CommandArgs = Partial<Omit<JobRequest, 'command'>> & RunOptions;
+export type CommandArgs = Partial<Omit<JobRequest, 'command'>> & RunOptions & {
+  /** The LUT settings may also come grouped: `{ model, settings: { centroids, vector, metric, precision }, out }`. */
+  settings?: Partial<Pick<JobRequest, 'centroids' | 'vector' | 'metric' | 'precision' | 'calibration' | 'evaluation' | 'labels'>>;
+};
 
 function isUri(v: unknown): v is vscode.Uri {
   return v instanceof vscode.Uri;
@@ -35,8 +38,8 @@ async function askForFile(filters: Record<string, string[]>, openLabel: string):
 }
 
 function fromArgs(command: JobRequest['command'], args: CommandArgs): [JobRequest, RunOptions] {
-  const { overwrite, openReport, ...rest } = args;
-  return [{ ...rest, command }, { overwrite, openReport }];
+  const { overwrite, openReport, settings, ...rest } = args;
+  return [{ ...(settings && typeof settings === 'object' ? settings : {}), ...rest, command }, { overwrite, openReport }];
 }
 
 async function convert(services: Services, arg: unknown): Promise<JobResult> {

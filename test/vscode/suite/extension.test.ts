@@ -230,7 +230,7 @@ describe('LUT-DLA extension', () => {
     await settings.update('output.folder', 'lut-out', vscode.ConfigurationTarget.Workspace);
     try {
       const result = await vscode.commands.executeCommand<JobResult>('lutdla.convert', {
-        model: file('tiny.onnx'), calibration: file('tiny.npy'), centroids: 4, vector: 2, openReport: false,
+        model: file('tiny.onnx'), settings: { calibration: file('tiny.npy'), centroids: 4, vector: 2 }, openReport: false,
       });
       assert.equal(result.status, 'ok', `conversion failed: ${result.error}`);
       assert.deepEqual(result.files.map((f) => path.relative(workspaceDir(), f)).sort(), [path.join('lut-out', 'tiny.conversion.json'), path.join('lut-out', 'tiny.lut.onnx')]);

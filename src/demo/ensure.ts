@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { encodeNpy } from '../data/npy';
 import { writeModel } from '../onnx/model';
 import { createSession, release, runFloat } from '../onnx/runtime';
 import { AtomicOutput } from '../util/atomicOutput';
@@ -12,7 +13,6 @@ import { train, type EpochEvent } from '../train/trainer';
 import type { Tensor } from '../train/tensor';
 import { buildDemoCnn, CNN_SPEC } from './cnn';
 import { loadMnistDigits, ORDER_SEED, type Digits } from './mnistDigits';
-import { encodeNpyUint8 } from './npy';
 
 /** Everything that determines the cached files: change any of it and the model is retrained. */
 export const RECIPE = {
@@ -166,8 +166,8 @@ export async function ensureDemoModel(root: string, opts: { force?: boolean; log
   const out = new AtomicOutput(dir);
   try {
     out.write('mnist-cnn.onnx', bytes);
-    out.write('digits.npy', encodeNpyUint8(digits.pixels, [digits.count, 28, 28]));
-    out.write('labels.npy', encodeNpyUint8(digits.labels, [digits.count]));
+    out.write('digits.npy', encodeNpy(digits.pixels, [digits.count, 28, 28]));
+    out.write('labels.npy', encodeNpy(digits.labels, [digits.count]));
     const rec: RecipeFile = { hash, heldOutAccuracy: ort.accuracy, executorAccuracy: trained.executorAccuracy, trainingSeconds: trained.seconds, epochs: trained.epochs };
     out.write('.recipe', JSON.stringify(rec, null, 2) + '\n');
     out.commit();

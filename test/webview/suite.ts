@@ -251,6 +251,42 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
       const ink = await canvasInk(o.page);
       assert(ink[0] > 300, 'scatter blank after re-plot');
       await screenshot(o.page, 'exploration-selected-light');
+      // Where point 5 is drawn: the centre of its selection ring (the theme's focus border colour, #005fb8).
+      const ring = await o.page.$eval('section[data-section="points"] canvas', (c) => {
+        const cv = c as HTMLCanvasElement;
+        const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+        let sx = 0;
+        let sy = 0;
+        let n = 0;
+        // Below the legend (which shows the same colour in its 'selected' box).
+        for (let i = 4 * cv.width * 40; i < d.length; i += 4) {
+          if (Math.abs(d[i] - 0) + Math.abs(d[i + 1] - 95) + Math.abs(d[i + 2] - 184) < 40) {
+            sx += (i / 4) % cv.width;
+            sy += Math.floor(i / 4 / cv.width);
+            n++;
+          }
+        }
+        const r = cv.getBoundingClientRect();
+        return n ? { x: (sx / n) * (r.width / cv.width), y: (sy / n) * (r.height / cv.height), n } : undefined;
+      });
+      assert(ring, 'selection ring not found on the scatter');
+      // Select another point from the table, then click point 5 on the chart: the click selects it again.
+      await o.page.click('table[data-table="points"] tr[data-row="6"] button');
+      await o.page.waitForFunction(() => document.querySelector('table[data-table="selected-point"] caption')?.textContent?.includes('point 6'));
+      const canvas = o.page.locator('section[data-section="points"] canvas');
+      await canvas.hover({ position: { x: ring.x, y: ring.y } });
+      await canvas.click({ position: { x: ring.x, y: ring.y } });
+      await o.page.waitForFunction((id) => document.querySelector('table[data-table="selected-point"] caption')?.textContent?.includes(`point ${id}`), rep.points[5].id, { timeout: 5000 });
+      // Hovering a point draws its settings in a tooltip (more ink on the canvas, in its dark tooltip box).
+      await o.page.mouse.move(5, 5);
+      await o.page.waitForTimeout(100);
+      const [plain] = await canvasInk(o.page);
+      await canvas.hover({ position: { x: ring.x, y: ring.y } });
+      await o.page.waitForTimeout(200);
+      const [hovered] = await canvasInk(o.page);
+      assert(hovered > plain + 2000, `no tooltip drawn on hover (${plain} -> ${hovered} inked pixels)`);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await canvas.screenshot({ path: path.join(ARTIFACTS, 'exploration-tooltip-light.png') });
       state = await o.page.evaluate(() => (window as unknown as { __getState: () => unknown }).__getState());
       await checkClean(o);
     } finally {

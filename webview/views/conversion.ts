@@ -5,6 +5,15 @@ import { section, summary, type ViewContext } from '../section';
 import { withAlpha } from '../theme';
 import type { TableSpec } from '../table';
 
+/** Log-axis labels only at powers of ten (1 k, 10 k, 100 k, 1 M bytes): the minor ticks stay unlabelled. */
+function logTick(v: number): string {
+  const e = Math.round(Math.log10(v));
+  if (Math.abs(v - 10 ** e) > 1e-9 * v) return '';
+  const units = ['', ' k', ' M', ' G', ' T'];
+  const g = Math.min(Math.floor(e / 3), units.length - 1);
+  return `${10 ** (e - 3 * g)}${units[g]}`;
+}
+
 const STAGE_ORDER = ['kmeans', 'centroids', 'tables', 'finetune', 'quantize'] as const;
 
 export function renderConversion(ctx: ViewContext, r: ConversionReport): void {
@@ -62,7 +71,7 @@ export function renderConversion(ctx: ViewContext, r: ConversionReport): void {
           },
           options: {
             indexAxis: r.layers.length > 12 ? 'y' : 'x',
-            scales: { [r.layers.length > 12 ? 'x' : 'y']: { type: 'logarithmic', title: { display: true, text: 'bytes (log scale)' }, ticks: { callback: (v: number | string) => fmtBytes(Number(v)) } } },
+            scales: { [r.layers.length > 12 ? 'x' : 'y']: { type: 'logarithmic', title: { display: true, text: 'bytes (log scale)' }, ticks: { callback: (v: number | string) => logTick(Number(v)) } } },
             plugins: { tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${fmtBytes(Number(c.raw))}` } } },
           },
         },

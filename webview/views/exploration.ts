@@ -161,7 +161,11 @@ export function renderExploration(ctx: ViewContext, r: ExplorationReport): void 
             y: { type: 'linear', title: { display: true, text: figureLabel(yName) }, ticks: { callback: (v: number | string) => fmtFigure(yName, Number(v)) } },
           },
           plugins: {
-            tooltip: { callbacks: { label: tooltipLines } },
+            // A selected point is drawn twice (its own dataset and the selection ring): describe it once.
+            tooltip: {
+              callbacks: { label: tooltipLines },
+              filter: (item, i, items) => items.findIndex((o) => (o.raw as XY).id === (item.raw as XY).id) === i,
+            },
             legend: { labels: { sort: (a, b) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0) } },
           },
           onClick: (_e, elements) => {

@@ -69,8 +69,9 @@ async function convert(services: Services, arg: unknown): Promise<JobResult> {
   if (choice.kind === 'config') {
     req.config = choice.config.fsPath;
     req.modelName = choice.block.name;
-    hasCalibration = !!choice.block.calibration;
-    hasEvaluation = !!choice.block.evaluation;
+    // A config written for another model brings its settings, not its data: ask for data that fits this model.
+    hasCalibration = choice.describesModel && !!choice.block.calibration;
+    hasEvaluation = choice.describesModel && !!choice.block.evaluation;
   } else {
     Object.assign(req, { centroids: choice.centroids, vector: choice.vector, metric: choice.metric, precision: choice.precision });
   }

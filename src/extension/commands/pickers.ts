@@ -53,7 +53,8 @@ export async function pickBlock(config: vscode.Uri, kind: BlockKind, title: stri
 }
 
 export type ConvertChoice =
-  | { kind: 'config'; config: vscode.Uri; block: ConfigBlock }
+  /** `describesModel`: the block's onnx is this model (so its data files fit it). */
+  | { kind: 'config'; config: vscode.Uri; block: ConfigBlock; describesModel: boolean }
   | { kind: 'settings'; centroids: number; vector: number; metric: string; precision: string };
 
 /** A config's model block (those naming this model first), or settings chosen one by one with defaults. */
@@ -74,7 +75,7 @@ export async function pickConvertSettings(model: vscode.Uri, title: string): Pro
   ];
   const chosen = refs.length ? await pick(items, 'Convert with the settings of a .lutdla config, or choose them', title) : 'settings';
   if (chosen === undefined) return undefined;
-  if (chosen !== 'settings') return { kind: 'config', config: chosen.config, block: chosen.block };
+  if (chosen !== 'settings') return { kind: 'config', config: chosen.config, block: chosen.block, describesModel: names(chosen) };
 
   const centroids = await pick([16, 8, 32, 64, 4, 128, 256].map((c, i) => ({
     label: String(c), description: i === 0 ? 'default' : undefined, detail: `${Math.log2(c)}-bit index per sub-vector`, value: c,

@@ -253,4 +253,36 @@ describe('LUT-DLA extension', () => {
     const convert = lenses.find((l) => l.command?.command === 'lutdla.convert');
     assert.deepEqual(convert?.command?.arguments, [{ config: uri.fsPath, modelName: 'tiny' }]);
   });
+
+  it('terminating a running task cancels the job and leaves no output', async () => {
+    const lutdla = await api();
+    const task = (await vscode.tasks.fetchTasks({ type: 'lutdla' })).find((t) => t.name === 'convert medium');
+    assert.ok(task, 'the tasks.json task "convert medium"');
+    const ended = new Promise<number | undefined>((resolve) => {
+      const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.name === 'convert medium') {
+          sub.dispose();
+          resolve(e.exitCode);
+        }
+      });
+    });
+    let execution: vscode.TaskExecution | undefined;
+    let terminated = false;
+    const sub = lutdla.onJobNotice((n) => {
+      if (!terminated && execution && n.event.type === 'progress' && n.event.layer) {
+        terminated = true;
+        execution.terminate();
+      }
+    });
+    try {
+      execution = await vscode.tasks.executeTask(task);
+      const code = await Promise.race([ended, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 90_000))]);
+      assert.ok(terminated, 'the task was terminated while the engine worked on a layer');
+      assert.notEqual(code, 0, `a terminated task does not succeed (exit ${code})`);
+      await until('the engine to stop', () => lutdla.runningJobs() === 0, 10_000);
+      assert.deepEqual(filesIn(file('out-task-cancel')), [], 'nothing written, not even temporary files');
+    } finally {
+      sub.dispose();
+    }
+  });
 });

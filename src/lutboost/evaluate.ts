@@ -1,4 +1,4 @@
-import type { Dataset, ModelInput } from '../data/dataset';
+import type { Batch, Dataset, ModelInput } from '../data/dataset';
 import { createSession, release, runFloat, type Session } from '../onnx/runtime';
 import type { ModelProto } from '../onnx/types';
 
@@ -39,10 +39,15 @@ export async function evaluate(original: ModelProto, lut: ModelProto, data: Data
     so = await createSession(original, { label, threads: 1 });
     sl = await createSession(lut, { label: `${label} (LUT)`, threads: 1 });
     let co = 0, cl = 0, agree = 0, done = 0;
-    for (const batch of data.batches(input, opts.batchSize ?? 256)) {
-      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
-      const a = (await runFloat(so, input.name, batch.data, batch.dims, [output], label))[output];
-      const l = (await runFloat(sl, input.name, batch.data, batch.dims, [output], label))[output];
+    const handle = async (batch: Batch): Promise<void> => {
+      // Both models at once: onnxruntime-node runs each session call on its own thread, so the two cores share
+      // the work even for a fixed batch of 1.
+      const [ra, rl] = await Promise.all([
+        runFloat(so!, input.name, batch.data, batch.dims, [output], label),
+        runFloat(sl!, input.name, batch.data, batch.dims, [output], label),
+      ]);
+      const a = ra[output];
+      const l = rl[output];
       const rows = batch.dims.length > 1 && a.dims.length > 1 ? a.dims[0] : 1;
       const pa = argmaxRows(a.data, rows);
       const pl = argmaxRows(l.data, rows);
@@ -55,7 +60,15 @@ export async function evaluate(original: ModelProto, lut: ModelProto, data: Data
         }
       }
       done += batch.count;
-      opts.progress?.(done, data.count);
+    };
+    let reported = 0;
+    for (const batch of data.batches(input, opts.batchSize ?? 256)) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
+      await handle(batch);
+      if (done - reported >= 64 || done === data.count) {
+        reported = done;
+        opts.progress?.(done, data.count);
+      }
     }
     const n = Math.max(1, done);
     const original_ = labels ? co / n : null;

@@ -226,6 +226,8 @@ export const convertCommand: CliCommand = {
         labels = readLabels(plan.labels, plan.evaluation ? plan.evaluationRange : plan.calibrationRange);
         if (labels.length !== evaluation.count) throw new UserError(`${plan.labels}: ${labels.length} labels for ${evaluation.count} evaluation samples; give matching ranges`);
       }
+      // The trainer (src/train) registers itself as the finetune stage; loaded only when that stage is asked for.
+      if (plan.lutboost.stages.includes('finetune')) await import('../../train/register');
       const result = await convertModel({
         model, label: path.basename(plan.modelPath), calibration, inputShape: plan.inputShape,
         settings: { lut: plan.lut, lutboost: plan.lutboost, keep: plan.keep, layers: plan.layers },

@@ -40,6 +40,7 @@ function stub(name) {
       if (!cache.has(prop)) cache.set(prop, stub(name + '.' + String(prop)));
       return cache.get(prop);
     },
+    set(_t, prop, value) { cache.set(prop, value); return true; },
     apply() { return stub(name + '()'); },
     construct() { return stub('new ' + name); },
   });

@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { LutdlaTaskProvider, TASK_TYPE } from './jobs/taskProvider';
 import { ConfigCodeLensProvider } from './codeLens';
 import { registerPanels } from './reportPanels';
+import { registerJobStatus } from './statusBar';
 
 /**
  * The extension host stays thin: it starts the language server, registers commands, the task provider and the
@@ -57,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): LutdlaApi {
   context.subscriptions.push(
     vscode.tasks.registerTaskProvider(TASK_TYPE, new LutdlaTaskProvider(engine)),
     vscode.languages.registerCodeLensProvider({ language: 'lutdla' }, new ConfigCodeLensProvider()),
+    registerJobStatus(engine),
   );
 
   const activationMs = performance.now() - t0;

@@ -15,6 +15,17 @@ function breakdownTable(id: string, caption: string, unit: string, rec: Record<s
   };
 }
 
+/** `{ a: { b: 1 } }` -> rows `a.b | 1` (arrays as comma lists; depth-limited against odd input). */
+function flatten(v: unknown, prefix = '', depth = 0, out: [string, string | number | boolean | null][] = []): [string, string | number | boolean | null][] {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 6) {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, prefix ? `${prefix}.${k}` : k, depth + 1, out);
+  } else if (prefix) {
+    const value = Array.isArray(v) ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as string | number | boolean | null);
+    out.push([prefix, value ?? null]);
+  }
+  return out;
+}
+
 export function renderSimulation(ctx: ViewContext, r: SimulationReport): void {
   const t = r.totals;
   ctx.root.append(
@@ -178,6 +189,13 @@ export function renderSimulation(ctx: ViewContext, r: SimulationReport): void {
       );
     }
   }
+
+  const settings = flatten(r.config);
+  section(ctx, {
+    title: 'Settings used',
+    description: 'The accelerator and LUT settings of this run, in canonical units (bytes, hertz, nanometres, B/s).',
+    table: { id: 'settings', caption: `Settings of ${r.accelerator}`, columns: [{ label: 'Setting' }, { label: 'Value', numeric: true }], rows: settings.map(([k, v]) => [k, { raw: v, text: typeof v === 'number' && Number.isInteger(v) ? v.toLocaleString('en-US') : undefined }]) },
+  });
 
   section(ctx, {
     title: 'Layers run dense',

@@ -158,3 +158,33 @@ test('lutdla convert: bad inputs are one clear line and exit 1', async () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
+
+test('lutdla convert --config: model block paths, keep list and per-layer overrides', async () => {
+  const dir = await fixture(60);
+  fs.writeFileSync(path.join(dir, 'tiny.lutdla'), [
+    'lut { centroids = 8  vector = 4  metric = l2  precision = int8 }',
+    'model "tiny" {',
+    '  onnx = "tiny.onnx"',
+    '  calibration = "data.npy" range 0:40',
+    '  evaluation = "data.npy" range 40:60',
+    '  labels = "labels.npy"',
+    '  keep = ["fc"]',
+    '  layer "conv1" { vector = 2  metric = l1  precision = fp16 }',
+    '  lutboost { stages = [kmeans, tables, quantize]  iterations = 5  seed = 3 }',
+    '}',
+    '',
+  ].join('\n'));
+  const out = path.join(dir, 'cfg-out');
+  const r = spawnSync(process.execPath, [cli, 'convert', '--config', path.join(dir, 'tiny.lutdla'), '--out', out, '--progress=json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; stage?: string; layer?: string });
+  assert.ok(events.some((e) => e.type === 'progress' && e.stage === 'fit' && e.layer === 'conv1'), 'progress events name stage and layer');
+  assert.equal(events[events.length - 1].type, 'result');
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'tiny.conversion.json'), 'utf8')) as ConversionReport;
+  assert.deepEqual(report.config.stages, ['kmeans', 'tables', 'quantize']);
+  const conv1 = report.layers.find((l) => l.name === 'conv1')!;
+  assert.deepEqual([conv1.vector, conv1.metric, conv1.precision, conv1.centroids], [2, 'l1', 'fp16', 8]);
+  assert.ok(!report.layers.some((l) => l.name === 'fc'));
+  assert.deepEqual(report.kept.find((k) => k.name === 'fc')?.reason, 'kept dense by the configuration');
+  assert.equal(report.accuracy.samples, 20);
+});

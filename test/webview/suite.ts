@@ -348,15 +348,20 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
     }
   });
 
-  test('reports written by the real CLI (simulate, explore on examples/) render', async (browser, server) => {
+  test('reports written by the real CLI (convert, simulate, explore on examples/) render', async (browser, server) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lutdla-webview-'));
     try {
       const cli = path.join(ROOT, 'dist', 'cli.js');
       assert(fs.existsSync(cli), 'dist/cli.js missing: build first');
       const run = (args: string[]) => execFileSync(process.execPath, [cli, ...args, '--out', dir], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+      run(['convert', 'examples/mnist/mnist-cnn.onnx', '--calibration', 'examples/mnist/digits.npy', '--calibration-range', '0:200',
+        '--evaluation', 'examples/mnist/digits.npy', '--evaluation-range', '9000:9300', '--labels', 'examples/mnist/labels.npy',
+        '--scale', '0.00392', '--samples', '4096', '--iterations', '5']);
       run(['simulate', 'examples/mnist/mnist-cnn.onnx', '--config', 'examples/edge.lutdla']);
       run(['explore', 'examples/edge.lutdla', '--workers', '1']);
-      for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+      assert(files.length === 3, `expected three reports, got ${files.join(', ')}`);
+      for (const file of files) {
         const report = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as AnyReport;
         const o = await open(browser, server.panelUrl, 'dark');
         try {

@@ -46,6 +46,8 @@ export interface FitSettings {
   signal?: AbortSignal;
   /** Rows the centroids stage trains on at most (its steps cost M * k * n each). */
   refineRows?: number;
+  /** Sub-vectors per subspace k-means clusters at most. */
+  kmeansRows?: number;
 }
 
 export interface FitResult {
@@ -73,7 +75,11 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
   // kmeans: the codebooks (without the stage: k-means++ seeding only).
   let t0 = now();
   const sub = toSubvectors(d.X, d.M, d.k, v, sharedFloat32(S * d.M * v));
-  const km = await kmeans(sub, S, d.M, v, {
+  // k-means sees a bounded sample of each subspace's sub-vectors (a prefix of a random row order); the later
+  // stages use all collected rows.
+  const kmRows = Math.min(d.M, st.kmeansRows ?? 16384);
+  const kmSub = kmRows === d.M ? sub : subsample(sub, S, d.M, v, Rng.derive(st.seed, ...st.streams, 0x6b6d).sampleIndices(d.M, kmRows));
+  const km = await kmeans(kmSub, S, kmRows, v, {
     metric, c,
     iterations: enabled.has('kmeans') ? st.iterations : 0,
     rngFor: (s) => Rng.derive(st.seed, ...st.streams, s),
@@ -85,11 +91,11 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
   const heldErr = (): number => relativeError(d.Yheld, lookup(lut, encodeSub(lut, heldSub, d.Mh), d.Mh));
   let err = heldErr();
   records.push({ stage: 'kmeans', heldOutErrorBefore: biasOnlyError(d), heldOutErrorAfter: err, kept: true, timeS: now() - t0,
-    detail: `${km.iterations} iterations on ${d.M} sub-vectors per subspace` });
+    detail: `${km.iterations} iterations on ${kmRows} sub-vectors per subspace` });
 
   if (enabled.has('centroids')) {
     t0 = now();
-    const rows = Math.min(d.M, st.refineRows ?? 16384);
+    const rows = Math.min(d.M, st.refineRows ?? 8192);
     const pick = Rng.derive(st.seed, ...st.streams, 0x5eed).sampleIndices(d.M, rows);
     const Xr = new Float32Array(rows * d.k);
     const Yr = new Float32Array(rows * d.n);
@@ -97,17 +103,28 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
       Xr.set(d.X.subarray(row * d.k, (row + 1) * d.k), i * d.k);
       Yr.set(d.Y.subarray(row * d.n, (row + 1) * d.n), i * d.n);
     });
+    // The held-out check after every step uses at most 8192 held-out rows.
+    const hr = Math.min(d.Mh, 8192);
+    const hpick = Rng.derive(st.seed, ...st.streams, 0x4e1d).sampleIndices(d.Mh, hr);
+    const Xh = new Float32Array(hr * d.k);
+    const Yh = new Float32Array(hr * d.n);
+    hpick.forEach((row, i) => {
+      Xh.set(d.Xheld.subarray(row * d.k, (row + 1) * d.k), i * d.k);
+      Yh.set(d.Yheld.subarray(row * d.n, (row + 1) * d.n), i * d.n);
+    });
     const r = await refineCentroids(lut, {
-      W: d.W, sub: toSubvectors(Xr, rows, d.k, v), Y: Yr, M: rows, subHeld: heldSub, Yheld: d.Yheld, Mh: d.Mh,
-      iterations: Math.min(st.iterations, 30), signal: st.signal,
+      W: d.W, sub: toSubvectors(Xr, rows, d.k, v), Y: Yr, M: rows, subHeld: toSubvectors(Xh, hr, d.k, v), Yheld: Yh, Mh: hr,
+      iterations: Math.min(st.iterations, 20), signal: st.signal,
     });
     if (r.kept) {
       lut.centroids = r.centroids;
       lut.tables = tablesFromCentroids(lut, d.W);
     }
-    records.push({ stage: 'centroids', heldOutErrorBefore: r.heldOutBefore, heldOutErrorAfter: r.heldOutAfter, kept: r.kept, timeS: now() - t0,
-      detail: `${r.steps} steps on ${rows} rows` });
-    err = r.kept ? r.heldOutAfter : err;
+    // Judged on (a sample of) the held-out rows; the record shows the error on all of them.
+    const before = err;
+    if (r.kept) err = heldErr();
+    records.push({ stage: 'centroids', heldOutErrorBefore: before, heldOutErrorAfter: err, kept: r.kept, timeS: now() - t0,
+      detail: `${r.steps} steps on ${rows} rows, judged on ${hr} held-out rows` });
   }
 
   if (enabled.has('tables')) {
@@ -134,4 +151,16 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
     records.push({ stage: 'quantize', heldOutErrorBefore: before, heldOutErrorAfter: err, kept: true, timeS: now() - t0, detail: st.precision });
   }
   return { lut, stages: records, relativeError: err };
+}
+
+/** The sub-vectors of the given rows, per subspace ([S][rows.length][v], shared memory for the worker pool). */
+function subsample(sub: Float32Array, S: number, M: number, v: number, rows: Int32Array): Float32Array {
+  const out = sharedFloat32(S * rows.length * v);
+  for (let s = 0; s < S; s++) {
+    for (let i = 0; i < rows.length; i++) {
+      const from = (s * M + rows[i]) * v;
+      out.set(sub.subarray(from, from + v), (s * rows.length + i) * v);
+    }
+  }
+  return out;
 }

@@ -172,6 +172,14 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
   const nTrain = count - nHeld;
   const positions = (p: LayerPlan, i: number): Int32Array => Rng.derive(lb.seed, 0x7015, p.index, i).sampleIndices(p.rowsPerSample, p.perSample);
 
+  // Progress of the per-sample passes in steps of 10 % (a fixed-batch-1 model runs once per sample).
+  let lastTick = -1;
+  const tick = (done: number): boolean => {
+    const step = Math.floor((done / count) * 10);
+    if (done !== count && step === lastTick) return false;
+    lastTick = done === count ? -1 : step;
+    return true;
+  };
   const threads = Math.max(1, os.cpus().length);
   const pool = new AssignPool(Math.min(threads, 4));
   const assigner = new OrtL2Assigner(pool, threads);
@@ -206,7 +214,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
         });
       }
       done += batch.count;
-      progress({ stage: 'calibrate', message: `original model on ${done}/${count} samples`, fraction: done / count });
+      if (tick(done)) progress({ stage: 'calibrate', message: `original model on ${done}/${count} samples`, fraction: done / count });
     }
     await release(session);
     session = undefined;
@@ -244,7 +252,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
           for (let g = 0; g < G; g++) inputRows(layer, x, outDims, b, pos, g, buf, (g * rowsInBuf + slot[i] * p.perSample) * k, p.rowsPerSample);
         }
         done += batch.count;
-        progress({ stage: 'collect', message: `inputs of ${name}: ${done}/${count} samples`, fraction: done / count, layer: name });
+        if (tick(done)) progress({ stage: 'collect', message: `inputs of ${name}: ${done}/${count} samples`, fraction: done / count, layer: name });
       }
       await release(session);
       session = undefined;

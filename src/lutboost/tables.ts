@@ -33,7 +33,7 @@ export interface TablesInput {
 
 /** Largest direct system solved densely (a 2048 x 2048 Cholesky is ~1.4e9 multiply-adds, about a second). */
 const MAX_DIRECT = 2048;
-const ALPHAS = [0.001, 0.01, 0.1, 1, 3, 10];
+const ALPHAS = [0.001, 0.01, 0.1, 1, 10];
 
 export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesResult> {
   const { S, c, n } = lut;

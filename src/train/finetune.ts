@@ -50,6 +50,8 @@ export interface FinetuneOptions {
    * image-like inputs of at least 8x8. Distillation needs no labels, so augmented samples are as good as real.
    */
   augment?: 'auto' | 'shift' | 'none';
+  /** Learning rate of the centroids relative to the tables' (their gradient is a surrogate; 0 freezes them). */
+  centroidRate?: number;
   /** Also train the layers that stay dense. */
   trainDense?: boolean;
   signal?: AbortSignal;
@@ -87,7 +89,7 @@ export class FinetuneCancelled extends Error {
   }
 }
 
-const DEFAULTS = { epochs: 8, learningRate: 0.003, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1 };
+const DEFAULTS = { epochs: 8, learningRate: 0.0002, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1, centroidRate: 1 };
 
 /** Logits of a model for every sample, with onnxruntime (one sample at a time when its batch is fixed to 1). */
 export async function modelLogits(model: ModelProto, data: FinetuneData, label = 'original model'): Promise<Float32Array> {
@@ -128,6 +130,14 @@ export function autoTemperature(logits: Float32Array, classes: number): number {
     sum += Math.sqrt(v / classes);
   }
   return Math.max(1, sum / Math.max(rows, 1));
+}
+
+/**
+ * Early-stopping score: the held-out distillation loss (smooth, unlike agreement on a few hundred samples, which
+ * moves in steps of 1/count), with agreement breaking near-ties.
+ */
+function heldOutScore(e: { agreement: number; loss: number }): number {
+  return -e.loss + 1e-4 * e.agreement;
 }
 
 /** Shifts each image of a batch [B, C, H, W] by a random offset in [-max, max]^2, replicating the edges. */
@@ -242,6 +252,11 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
 
   const lrScale = new Map<string, number>();
   for (const p of trainable) lrScale.set(p, Math.max(rms(graph.initializers.get(p)!), 1e-3));
+  for (const l of layers) {
+    lrScale.set(l.centroids, lrScale.get(l.centroids)! * o.centroidRate);
+    if (o.centroidRate === 0) trainable.delete(l.centroids);
+  }
+  ex.refreshRequires();
   const curve: FinetuneEpoch[] = [];
   const before = evaluate();
   curve.push({ epoch: 0, epochs: o.epochs, loss: NaN, heldOutAgreement: before.agreement, heldOutLoss: before.loss });
@@ -281,10 +296,10 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     },
     onStep: (step, total) => o.onProgress?.(step / total, `fine-tuning step ${step}/${total}`),
     evaluate: (epoch) => {
-      if (epoch === 0) return before.agreement - 1e-3 * Math.min(before.loss, 4);
+      if (epoch === 0) return heldOutScore(before);
       const e = evaluate();
       curve.push({ epoch, epochs: o.epochs, loss: NaN, heldOutAgreement: e.agreement, heldOutLoss: e.loss });
-      return e.agreement - 1e-3 * Math.min(e.loss, 4);
+      return heldOutScore(e);
     },
     onEpoch: (e) => {
       const c = curve[curve.length - 1];

@@ -159,7 +159,9 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
       continue;
     }
     const rps = rowsPerSample(layer, layer.outputShape, batchOf);
-    const perSample = Math.max(1, Math.min(rps, Math.ceil(lb.samples / count)));
+    // Rows per layer: at most `samples`, and at most ~32M input values (128 MB) however wide the layer is.
+    const rowCap = Math.max(count, Math.min(lb.samples, Math.floor(32_000_000 / (layer.info.k * layer.info.groups))));
+    const perSample = Math.max(1, Math.min(rps, Math.ceil(rowCap / count)));
     plans.push({ layer, index: plans.length, c, v, metric, precision, perSample, rowsPerSample: rps });
   }
   if (!plans.length) progress({ stage: 'analyze', message: 'no layer to convert' });

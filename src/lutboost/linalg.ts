@@ -17,21 +17,6 @@ export function matmul(A: ArrayLike<number>, B: ArrayLike<number>, M: number, K:
   return C;
 }
 
-/** C[M x K] = A[M x N] B^T where B is [K x N]. */
-export function matmulBT(A: ArrayLike<number>, B: ArrayLike<number>, M: number, N: number, K: number): Float32Array {
-  const C = new Float32Array(M * K);
-  for (let i = 0; i < M; i++) {
-    const ao = i * N;
-    for (let k = 0; k < K; k++) {
-      const bo = k * N;
-      let s = 0;
-      for (let j = 0; j < N; j++) s += A[ao + j] * B[bo + j];
-      C[i * K + k] = s;
-    }
-  }
-  return C;
-}
-
 /**
  * In-place Cholesky factorisation of a symmetric positive-definite P x P matrix (lower triangle, row-major).
  * Returns false when a pivot is not positive (the caller raises the ridge).

@@ -354,6 +354,8 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
       const cli = path.join(ROOT, 'dist', 'cli.js');
       assert(fs.existsSync(cli), 'dist/cli.js missing: build first');
       const run = (args: string[]) => execFileSync(process.execPath, [cli, ...args, '--out', dir], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+      // The bundled demo model is made by the repo's own trainer (cached in examples/mnist/), as `npm run demo` does.
+      execFileSync(process.execPath, ['--import', 'tsx', path.join('src', 'demo', 'main.ts'), ROOT], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
       run(['convert', 'examples/mnist/mnist-cnn.onnx', '--calibration', 'examples/mnist/digits.npy', '--calibration-range', '0:200',
         '--evaluation', 'examples/mnist/digits.npy', '--evaluation-range', '9000:9300', '--labels', 'examples/mnist/labels.npy',
         '--scale', '0.00392', '--samples', '4096', '--iterations', '5']);

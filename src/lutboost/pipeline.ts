@@ -84,10 +84,13 @@ export function modelInput(model: ModelProto, label: string, inputShape?: number
   }
   const inp = inputs[0];
   if (inputShape) {
-    if (inp.shape && inp.shape.length !== inputShape.length) {
+    // A config's `input_shape` may describe one sample, leaving out the batch dimension: the declared one is kept
+    // (a symbolic batch stays free, so calibration still runs in batches).
+    const shape: (number | undefined)[] = inp.shape && inputShape.length === inp.shape.length - 1 ? [inp.shape[0], ...inputShape] : inputShape;
+    if (inp.shape && inp.shape.length !== shape.length) {
       throw new ConversionError(`--input-shape [${inputShape.join(',')}] has ${inputShape.length} dims but input '${inp.name}' has ${inp.shape.length}`);
     }
-    return { name: inp.name, shape: inputShape };
+    return { name: inp.name, shape };
   }
   return { name: inp.name, shape: inp.shape };
 }

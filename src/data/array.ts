@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { DataError } from './errors';
+import { float16ToFloat32 } from '../onnx/tensor';
 
 /**
  * A numeric array stored in a file, read sample by sample (samples = slices along the first axis) and converted
@@ -86,7 +87,7 @@ export function decodeElements(bytes: Uint8Array, t: ElementType, n: number, out
   if (t.kind === 'f') {
     if (s === 4) get = (o) => dv.getFloat32(o, le);
     else if (s === 8) get = (o) => dv.getFloat64(o, le);
-    else get = (o) => half(dv.getUint16(o, le));
+    else get = (o) => float16ToFloat32(dv.getUint16(o, le));
   } else if (t.kind === 'i') {
     if (s === 2) get = (o) => dv.getInt16(o, le);
     else if (s === 4) get = (o) => dv.getInt32(o, le);
@@ -97,15 +98,6 @@ export function decodeElements(bytes: Uint8Array, t: ElementType, n: number, out
     else get = (o) => Number(dv.getBigUint64(o, le));
   }
   for (let i = 0; i < n; i++) out[outOffset + i] = get(i * s);
-}
-
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 /**

@@ -49,16 +49,16 @@ export function fastLayer(p: LayerPlan): LayerTiming {
   let e2 = 0; // end of the step before it
   let dramBytes = 0;
   let ccmCycles = 0;
+  /** Queues a DRAM transfer of `bytes` that may start at `after`; returns when it is done. */
+  const dma = (bytes: number, after: number): number => {
+    const d = dmaCycles(bytes, bpc);
+    dmaFree = Math.max(dmaFree, after) + d;
+    dmaBusy += d;
+    dramBytes += bytes;
+    return dmaFree;
+  };
 
-  let inputDone = 0;
-  {
-        const bytes = (MT > 1 ? p.mt : lastRows) * inBytesPerRow;
-        const d = dmaCycles(bytes, bpc);
-        dmaFree = Math.max(dmaFree, 0) + d;
-        dmaBusy += d;
-        dramBytes += bytes;
-        inputDone = dmaFree;
-      } // of the current M tile
+  let inputDone = dma((MT > 1 ? p.mt : lastRows) * inBytesPerRow, 0); // of the current M tile
   let inputDoneNext = 0;
   let nt0EndPrev = 0; // end of the first N tile of M tile i-1
   let mEndPrev = 0; // end of M tile i-1
@@ -79,31 +79,12 @@ export function fastLayer(p: LayerPlan): LayerTiming {
       const s0 = NS > 1 ? p.spStep : lastSub;
       const q0 = ((gi % MT) * NT + j) * NS; // step index within the group
       let slice0 = 0;
-      if (!(resident && q0 >= 2)) {
-        const bytes = Math.ceil((sliceBits * width * s0) / 8);
-        const d = dmaCycles(bytes, bpc);
-        dmaFree = Math.max(dmaFree, e2) + d;
-        dmaBusy += d;
-        dramBytes += bytes;
-        slice0 = dmaFree;
-      }
+      if (!(resident && q0 >= 2)) slice0 = dma(Math.ceil((sliceBits * width * s0) / 8), e2);
       if (j === 0 && gi + 1 < totalM) {
-        const bytes = ((gi + 1) % MT < MT - 1 ? p.mt : lastRows) * inBytesPerRow;
-        const d = dmaCycles(bytes, bpc);
-        dmaFree = Math.max(dmaFree, gi >= 1 ? nt0EndPrev : 0) + d;
-        dmaBusy += d;
-        dramBytes += bytes;
-        inputDoneNext = dmaFree;
+        inputDoneNext = dma(((gi + 1) % MT < MT - 1 ? p.mt : lastRows) * inBytesPerRow, gi >= 1 ? nt0EndPrev : 0);
       }
       const accFree = t >= 2 ? lastDrain : 0; // drain of tile t-2, queued while tile t-1 ran
-      if (t > 0) {
-        const bytes = (prevTileRows * prevTileWidth * outBits) / 8;
-        const d = dmaCycles(bytes, bpc);
-        dmaFree = Math.max(dmaFree, e1) + d;
-        dmaBusy += d;
-        dramBytes += bytes;
-        lastDrain = dmaFree;
-      }
+      if (t > 0) lastDrain = dma((prevTileRows * prevTileWidth * outBits) / 8, e1);
       let start = Math.max(e1, slice0, accFree);
       if (j === 0) start = Math.max(start, ccmReady + c);
       const rowCycles = Math.ceil(rows / ch) * Math.ceil(width / lpc);
@@ -113,15 +94,7 @@ export function fastLayer(p: LayerPlan): LayerTiming {
       immBusy += d;
       if (resident && NS === 2) {
         // Step 1 of a layer whose slices stay in the banks: loaded only while the banks are first filled.
-        let ready = 0;
-        if (q0 + 1 < 2) {
-          const bytes = Math.ceil((sliceBits * width * lastSub) / 8);
-          const dd = dmaCycles(bytes, bpc);
-          dmaFree = Math.max(dmaFree, e2) + dd;
-          dmaBusy += dd;
-          dramBytes += bytes;
-          ready = dmaFree;
-        }
+        const ready = q0 + 1 < 2 ? dma(Math.ceil((sliceBits * width * lastSub) / 8), e2) : 0;
         const st = Math.max(e1, ready);
         d = rowCycles * lastSub;
         e2 = e1;
@@ -167,15 +140,7 @@ export function fastLayer(p: LayerPlan): LayerTiming {
         }
       }
       if (lastPartial) {
-        let ready = 0;
-        {
-        const bytes = Math.ceil((sliceBits * width * lastSub) / 8);
-        const d = dmaCycles(bytes, bpc);
-        dmaFree = Math.max(dmaFree, e2) + d;
-        dmaBusy += d;
-        dramBytes += bytes;
-        ready = dmaFree;
-      }
+        const ready = dma(Math.ceil((sliceBits * width * lastSub) / 8), e2);
         const st = Math.max(e1, ready);
         d = rowCycles * lastSub;
         e2 = e1;
@@ -191,14 +156,6 @@ export function fastLayer(p: LayerPlan): LayerTiming {
     mEndPrev = e1;
     inputDone = inputDoneNext;
   }
-  let cycles = 0;
-  {
-        const bytes = (prevTileRows * prevTileWidth * outBits) / 8;
-        const d = dmaCycles(bytes, bpc);
-        dmaFree = Math.max(dmaFree, e1) + d;
-        dmaBusy += d;
-        dramBytes += bytes;
-        cycles = dmaFree;
-      }
+  const cycles = dma((prevTileRows * prevTileWidth * outBits) / 8, e1); // the last tile's drain
   return { cycles, ccmCycles, immCycles: immBusy, dmaCycles: dmaBusy, stallCycles: cycles - immBusy, dramBytes };
 }

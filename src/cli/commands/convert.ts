@@ -13,6 +13,7 @@ import { evaluate } from '../../lutboost/evaluate';
 import { ConversionError, convertModel } from '../../lutboost/pipeline';
 import { buildReport, formatReport } from '../../lutboost/report';
 import { AtomicOutput } from '../../util/atomicOutput';
+import { htmlOption, writeHtmlReport } from '../htmlReport';
 import { UserError, type CliCommand, type CommandContext } from '../command';
 
 const DEFAULT_LUTBOOST: LutboostSettings = { stages: ['kmeans', 'centroids', 'tables', 'quantize'], iterations: 20, samples: 65536, seed: 1, holdout: 0.2 };
@@ -204,6 +205,7 @@ export const convertCommand: CliCommand = {
     iterations: { type: 'string', description: 'k-means iterations (default 20)' },
     holdout: { type: 'string', description: 'fraction of calibration samples held out to judge each stage (default 0.2)' },
     'input-shape': { type: 'string', description: 'model input shape, e.g. 1,1,28,28 (for symbolic dims)' },
+    html: htmlOption,
   },
   async run(ctx) {
     const started = performance.now();
@@ -259,6 +261,7 @@ export const convertCommand: CliCommand = {
       });
       out.write(lutName, writeModel(result.lut));
       out.write(reportName, JSON.stringify(report, null, 2) + '\n');
+      if (ctx.options.html === true) writeHtmlReport(out, reportName, report);
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const files = out.commit();
       if (!ctx.events.json) for (const line of formatReport(report)) ctx.stdout(line);

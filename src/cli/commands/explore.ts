@@ -9,6 +9,7 @@ import { DEFAULT_MAX_POINTS, explorationCsv, runExploration } from '../../sim/ex
 import { workloadFromOnnx } from '../../sim/onnxWorkload';
 import { SimInputError } from '../../sim/workload';
 import { AtomicOutput } from '../../util/atomicOutput';
+import { htmlOption, writeHtmlReport } from '../htmlReport';
 import { UserError, type CliCommand } from '../command';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -28,6 +29,7 @@ export const exploreCommand: CliCommand = {
     out: { type: 'string', description: 'folder for <config>.exploration.json and .csv' },
     workers: { type: 'string', description: 'worker threads (default: the available cores, at most 8)' },
     'max-points': { type: 'string', description: `refuse sweeps larger than this (default ${DEFAULT_MAX_POINTS})` },
+    html: htmlOption,
   },
   async run(ctx) {
     const file = ctx.positionals[0];
@@ -76,6 +78,7 @@ export const exploreCommand: CliCommand = {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       out.write(`${name}.exploration.json`, JSON.stringify(report, null, 1) + '\n');
       out.write(`${name}.exploration.csv`, explorationCsv(report));
+      if (ctx.options.html === true) writeHtmlReport(out, `${name}.exploration.json`, report);
       const files = out.commit();
       const front = report.points.filter((p) => p.pareto);
       const feasible = report.points.filter((p) => p.feasible).length;

@@ -9,6 +9,7 @@ import { workloadFromOnnx } from '../../sim/onnxWorkload';
 import { simulateWorkload, type SimMode } from '../../sim/simulate';
 import { SimInputError } from '../../sim/workload';
 import { AtomicOutput } from '../../util/atomicOutput';
+import { htmlOption, writeHtmlReport } from '../htmlReport';
 import { UserError, type CliCommand } from '../command';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -64,6 +65,7 @@ export const simulateCommand: CliCommand = {
     metric: { type: 'string', description: 'l2 | l1 | chebyshev, for layers not recorded as converted' },
     precision: { type: 'string', description: 'int4 | int8 | fp16 | bf16, for layers not recorded as converted' },
     'input-shape': { type: 'string', description: 'shape of the model input, e.g. 1,3,224,224 (default: the declared shape, unknown dims 1)' },
+    html: htmlOption,
   },
   async run(ctx) {
     const o = ctx.options;
@@ -94,6 +96,7 @@ export const simulateCommand: CliCommand = {
         onLayer: (i, n, layer) => ctx.events.progress('simulate', `${layer} (${i + 1}/${n})`, i / n, layer),
       });
       out.write(`${name}.simulation.json`, JSON.stringify(report, null, 2) + '\n');
+      if (o.html === true) writeHtmlReport(out, `${name}.simulation.json`, report);
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const files = out.commit();
       ctx.events.progress('simulate', 'done', 1);

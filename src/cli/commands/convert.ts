@@ -1,8 +1,6 @@
 import * as path from 'node:path';
-import { formatDiagnostic, hasErrors, loadConfigFile, resolveConfigPath } from '../../dsl';
-import {
-  LUTBOOST_STAGES, METRICS, PRECISIONS, type LutboostSettings, type LutboostStage, type LutSettings, type Metric, type ModelConfig, type Precision,
-} from '../../dsl/config';
+import { resolveConfigPath } from '../../dsl';
+import { LUTBOOST_STAGES, type LutboostSettings, type LutboostStage, type LutSettings, type ModelConfig } from '../../dsl/config';
 import { Dataset, readLabels } from '../../data/dataset';
 import { DataError } from '../../data/errors';
 import { PathEscapeError } from '../../data/safePath';
@@ -13,54 +11,11 @@ import { evaluate } from '../../lutboost/evaluate';
 import { ConversionError, convertModel } from '../../lutboost/pipeline';
 import { buildReport, formatReport } from '../../lutboost/report';
 import { AtomicOutput } from '../../util/atomicOutput';
+import { flagInt, flagNumber, flagNumberList, flagRange, flagShape, flagString, loadCheckedConfig, lutFlags } from '../flags';
 import { htmlOption, writeHtmlReport } from '../htmlReport';
 import { UserError, type CliCommand, type CommandContext } from '../command';
 
 const DEFAULT_LUTBOOST: LutboostSettings = { stages: ['kmeans', 'centroids', 'tables', 'quantize'], iterations: 20, samples: 65536, seed: 1, holdout: 0.2 };
-
-function str(ctx: CommandContext, name: string): string | undefined {
-  const v = ctx.options[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function int(ctx: CommandContext, name: string, min: number): number | undefined {
-  const s = str(ctx, name);
-  if (s === undefined) return undefined;
-  const v = Number(s);
-  if (!/^\s*\d+\s*$/.test(s) || !Number.isSafeInteger(v) || v < min) throw new UserError(`--${name} takes a whole number >= ${min}, not '${s}'`);
-  return v;
-}
-
-function num(ctx: CommandContext, name: string): number | undefined {
-  const s = str(ctx, name);
-  if (s === undefined) return undefined;
-  const v = Number(s);
-  if (s.trim() === '' || !Number.isFinite(v)) throw new UserError(`--${name} takes a number, not '${s}'`);
-  return v;
-}
-
-function numList(ctx: CommandContext, name: string): number[] | undefined {
-  const s = str(ctx, name);
-  if (s === undefined) return undefined;
-  const parts = s.split(',').map((p) => Number(p));
-  if (!s.trim() || parts.some((p) => !Number.isFinite(p))) throw new UserError(`--${name} takes comma-separated numbers (e.g. 0.5,0.5,0.5), not '${s}'`);
-  return parts;
-}
-
-function range(ctx: CommandContext, name: string): [number, number] | undefined {
-  const s = str(ctx, name);
-  if (s === undefined) return undefined;
-  const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(s);
-  if (!m || Number(m[2]) < Number(m[1])) throw new UserError(`--${name} takes START:END sample indices with START <= END (e.g. 0:1000), not '${s}'`);
-  return [Number(m[1]), Number(m[2])];
-}
-
-function oneOf<T extends string>(ctx: CommandContext, name: string, allowed: readonly T[]): T | undefined {
-  const s = str(ctx, name);
-  if (s === undefined) return undefined;
-  if (!allowed.includes(s as T)) throw new UserError(`--${name} takes one of ${allowed.join(', ')}, not '${s}'`);
-  return s as T;
-}
 
 /** Maps the engine's input errors to one-line user errors; anything else stays an internal error. */
 function asUserError(e: unknown): unknown {
@@ -90,7 +45,7 @@ interface Plan {
 /** Config (if any) first, flags over it. Paths from the config are relative to its folder, from flags to the cwd. */
 function makePlan(ctx: CommandContext): Plan {
   if (ctx.positionals.length > 1) throw new UserError(`convert takes one model, got ${ctx.positionals.length}: ${ctx.positionals.join(' ')}`);
-  const configFile = str(ctx, 'config');
+  const configFile = flagString(ctx.options, 'config');
   let model: ModelConfig | undefined;
   let lut: LutSettings = { centroids: 16, vector: 4, metric: 'l2', precision: 'int8' };
   const fromConfig = (rel: string | undefined, what: string): string | undefined => {
@@ -102,14 +57,9 @@ function makePlan(ctx: CommandContext): Plan {
     }
   };
   if (configFile) {
-    const { document, diagnostics } = loadConfigFile(configFile);
-    if (hasErrors(diagnostics)) {
-      const first = diagnostics.find((d) => d.severity === 'error')!;
-      const more = diagnostics.filter((d) => d.severity === 'error').length - 1;
-      throw new UserError(`${formatDiagnostic(configFile, first)}${more ? ` (and ${more} more error${more > 1 ? 's' : ''}; run lutdla check)` : ''}`);
-    }
+    const document = loadCheckedConfig(configFile);
     lut = { ...document.lut };
-    const wanted = str(ctx, 'model');
+    const wanted = flagString(ctx.options, 'model');
     if (wanted !== undefined) {
       model = document.models.find((m) => m.name === wanted);
       if (!model) throw new UserError(`${configFile}: no model "${wanted}" (models: ${document.models.map((m) => m.name).join(', ') || 'none'})`);
@@ -117,44 +67,31 @@ function makePlan(ctx: CommandContext): Plan {
       throw new UserError(`${configFile} describes ${document.models.length} models (${document.models.map((m) => m.name).join(', ')}); choose one with --model NAME`);
     } else model = document.models[0];
     if (model?.lut) lut = { ...lut, ...model.lut };
-  } else if (str(ctx, 'model') !== undefined) {
+  } else if (flagString(ctx.options, 'model') !== undefined) {
     throw new UserError('--model NAME picks a model block of a config: give --config FILE.lutdla too');
   }
   const modelPath = ctx.positionals[0] ?? fromConfig(model?.onnx, 'model');
   if (!modelPath) throw new UserError('convert needs a model: lutdla convert MODEL.onnx --out DIR, or a --config whose model block sets onnx = "..."');
 
-  const c = int(ctx, 'centroids', 2);
-  if (c !== undefined && (c & (c - 1)) !== 0) throw new UserError(`--centroids must be a power of two (2, 4, 8, 16, ...), not ${c}`);
-  lut = {
-    centroids: c ?? lut.centroids,
-    vector: int(ctx, 'vector', 1) ?? lut.vector,
-    metric: oneOf<Metric>(ctx, 'metric', METRICS) ?? lut.metric,
-    precision: oneOf<Precision>(ctx, 'precision', PRECISIONS) ?? lut.precision,
-  };
+  lut = { ...lut, ...lutFlags(ctx.options) };
   const lutboost: LutboostSettings = { ...DEFAULT_LUTBOOST, ...(model?.lutboost ?? {}) };
-  const stages = str(ctx, 'stages');
+  const stages = flagString(ctx.options, 'stages');
   if (stages !== undefined) {
     const list = stages.split(',').map((s) => s.trim()).filter(Boolean);
     const bad = list.filter((s) => !LUTBOOST_STAGES.includes(s as LutboostStage));
     if (bad.length || !list.length) throw new UserError(`--stages takes a comma-separated list of ${LUTBOOST_STAGES.join(', ')}; '${bad.join(',') || stages}' is not one`);
     lutboost.stages = LUTBOOST_STAGES.filter((s) => list.includes(s));
   }
-  lutboost.seed = int(ctx, 'seed', 0) ?? lutboost.seed;
-  lutboost.samples = int(ctx, 'samples', 1) ?? lutboost.samples;
-  lutboost.iterations = int(ctx, 'iterations', 1) ?? lutboost.iterations;
-  const holdout = num(ctx, 'holdout');
+  lutboost.seed = flagInt(ctx.options, 'seed', 0) ?? lutboost.seed;
+  lutboost.samples = flagInt(ctx.options, 'samples', 1) ?? lutboost.samples;
+  lutboost.iterations = flagInt(ctx.options, 'iterations', 1) ?? lutboost.iterations;
+  const holdout = flagNumber(ctx.options, 'holdout');
   if (holdout !== undefined && !(holdout > 0 && holdout < 1)) throw new UserError(`--holdout takes a fraction between 0 and 1 (e.g. 0.2), not ${holdout}`);
   lutboost.holdout = holdout ?? lutboost.holdout;
 
-  const calibration = str(ctx, 'calibration') ?? fromConfig(model?.calibration, 'calibration');
+  const calibration = flagString(ctx.options, 'calibration') ?? fromConfig(model?.calibration, 'calibration');
   if (!calibration) throw new UserError('convert needs calibration data: --calibration FILE (.npy, .npz, .pb, idx), or calibration = "..." in the model block');
-  const shape = str(ctx, 'input-shape');
-  let inputShape = model?.inputShape;
-  if (shape !== undefined) {
-    const dims = shape.split(/[,x]/).map((d) => Number(d));
-    if (!dims.length || dims.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new UserError(`--input-shape takes positive dimensions like 1,1,28,28, not '${shape}'`);
-    inputShape = dims;
-  }
+  const inputShape = flagShape(ctx.options) ?? model?.inputShape;
   const mp = model?.preprocess ?? {};
   return {
     name: model?.name ?? path.basename(modelPath).replace(/\.onnx$/i, ''),
@@ -164,11 +101,11 @@ function makePlan(ctx: CommandContext): Plan {
     keep: model?.keep ?? [],
     layers: model?.layers ?? [],
     calibration,
-    calibrationRange: range(ctx, 'calibration-range') ?? model?.calibrationRange,
-    evaluation: str(ctx, 'evaluation') ?? fromConfig(model?.evaluation, 'evaluation'),
-    evaluationRange: range(ctx, 'evaluation-range') ?? model?.evaluationRange,
-    labels: str(ctx, 'labels') ?? fromConfig(model?.labels, 'labels'),
-    preprocess: { scale: num(ctx, 'scale') ?? mp.scale, mean: numList(ctx, 'mean') ?? mp.mean, std: numList(ctx, 'std') ?? mp.std },
+    calibrationRange: flagRange(ctx.options, 'calibration-range') ?? model?.calibrationRange,
+    evaluation: flagString(ctx.options, 'evaluation') ?? fromConfig(model?.evaluation, 'evaluation'),
+    evaluationRange: flagRange(ctx.options, 'evaluation-range') ?? model?.evaluationRange,
+    labels: flagString(ctx.options, 'labels') ?? fromConfig(model?.labels, 'labels'),
+    preprocess: { scale: flagNumber(ctx.options, 'scale') ?? mp.scale, mean: flagNumberList(ctx.options, 'mean') ?? mp.mean, std: flagNumberList(ctx.options, 'std') ?? mp.std },
     inputShape,
   };
 }
@@ -209,7 +146,7 @@ export const convertCommand: CliCommand = {
   },
   async run(ctx) {
     const started = performance.now();
-    const outDir = str(ctx, 'out');
+    const outDir = flagString(ctx.options, 'out');
     if (!outDir) throw new UserError('convert needs --out DIR (the folder for <name>.lut.onnx and <name>.conversion.json)');
     const plan = makePlan(ctx);
     const out = new AtomicOutput(outDir);

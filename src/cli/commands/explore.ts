@@ -3,23 +3,15 @@ import * as path from 'node:path';
 import { resolveConfigPath } from '../../dsl';
 import { OnnxFormatError } from '../../onnx/types';
 import { loadAccuracyIndex } from '../../sim/accuracy';
-import { loadSimConfig, pickAccelerator } from '../../sim/configInput';
+import { pickAccelerator } from '../../sim/configInput';
 import { DEFAULT_LUT } from '../../sim/defaults';
 import { DEFAULT_MAX_POINTS, explorationCsv, runExploration } from '../../sim/explore';
 import { workloadFromOnnx } from '../../sim/onnxWorkload';
 import { SimInputError } from '../../sim/workload';
 import { AtomicOutput } from '../../util/atomicOutput';
+import { flagInt, flagString, loadCheckedConfig } from '../flags';
 import { htmlOption, writeHtmlReport } from '../htmlReport';
 import { UserError, type CliCommand } from '../command';
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-function positiveInt(name: string, v: string | undefined, fallback: number | undefined): number | undefined {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--${name} takes a positive integer, got '${v}'`);
-  return n;
-}
 
 export const exploreCommand: CliCommand = {
   name: 'explore',
@@ -34,13 +26,13 @@ export const exploreCommand: CliCommand = {
   async run(ctx) {
     const file = ctx.positionals[0];
     if (!file || ctx.positionals.length > 1) throw new UserError(`explore takes one config: ${this.usage}`);
-    const outDir = str(ctx.options.out);
+    const outDir = flagString(ctx.options, 'out');
     if (!outDir) throw new UserError('explore needs --out DIR (the folder for the reports)');
-    const workers = positiveInt('workers', str(ctx.options.workers), undefined);
-    const maxPoints = positiveInt('max-points', str(ctx.options['max-points']), DEFAULT_MAX_POINTS);
+    const workers = flagInt(ctx.options, 'workers', 1);
+    const maxPoints = flagInt(ctx.options, 'max-points', 1) ?? DEFAULT_MAX_POINTS;
     const out = new AtomicOutput(outDir);
     try {
-      const doc = loadSimConfig(file);
+      const doc = loadCheckedConfig(file);
       const explore = doc.explore;
       if (!explore) throw new UserError(`${file} has no explore block; add explore { vary lut.centroids = [8, 16]  minimize = [latency, area] }`);
       if (!explore.axes.length) throw new UserError(`${file}: the explore block varies nothing; add at least one 'vary <path> = [...]'`);

@@ -3,16 +3,15 @@ import { resolveConfigPath } from '../../dsl';
 import type { LutdlaDocument, ModelConfig } from '../../dsl/config';
 import { OnnxFormatError } from '../../onnx/types';
 import type { SimulationReport } from '../../reports/simulation';
-import { loadSimConfig, lutFlags, parseShape, pickAccelerator } from '../../sim/configInput';
+import { pickAccelerator } from '../../sim/configInput';
 import { DEFAULT_LUT } from '../../sim/defaults';
 import { workloadFromOnnx } from '../../sim/onnxWorkload';
 import { simulateWorkload, type SimMode } from '../../sim/simulate';
 import { SimInputError } from '../../sim/workload';
 import { AtomicOutput } from '../../util/atomicOutput';
+import { flagString as str, flagShape, loadCheckedConfig, lutFlags } from '../flags';
 import { htmlOption, writeHtmlReport } from '../htmlReport';
 import { UserError, type CliCommand } from '../command';
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** The config's model block whose onnx path is this model, if any (for its keep list and layer overrides). */
 function modelBlockFor(doc: LutdlaDocument | undefined, configFile: string | undefined, modelFile: string): ModelConfig | undefined {
@@ -71,18 +70,18 @@ export const simulateCommand: CliCommand = {
     const o = ctx.options;
     const modelFile = ctx.positionals[0];
     if (!modelFile || ctx.positionals.length > 1) throw new UserError(`simulate takes one model: ${this.usage}`);
-    const outDir = str(o.out);
+    const outDir = str(o, 'out');
     if (!outDir) throw new UserError('simulate needs --out DIR (the folder for the report)');
-    const mode = str(o.mode) ?? 'fast';
+    const mode = str(o, 'mode') ?? 'fast';
     if (mode !== 'fast' && mode !== 'reference') throw new UserError(`--mode takes 'fast' or 'reference', not '${mode}'`);
-    const configFile = str(o.config);
-    if (str(o.accelerator) !== undefined && !configFile) throw new UserError('--accelerator names a block of a config: give --config FILE.lutdla too');
+    const configFile = str(o, 'config');
+    if (str(o, 'accelerator') !== undefined && !configFile) throw new UserError('--accelerator names a block of a config: give --config FILE.lutdla too');
     const out = new AtomicOutput(outDir);
     try {
-      const doc = configFile ? loadSimConfig(configFile) : undefined;
-      const acc = pickAccelerator(doc, str(o.accelerator), configFile);
-      const flags = lutFlags({ centroids: str(o.centroids), vector: str(o.vector), metric: str(o.metric), precision: str(o.precision) });
-      const inputShape = str(o['input-shape']) !== undefined ? parseShape(str(o['input-shape'])!) : undefined;
+      const doc = configFile ? loadCheckedConfig(configFile) : undefined;
+      const acc = pickAccelerator(doc, str(o, 'accelerator'), configFile);
+      const flags = lutFlags(o);
+      const inputShape = flagShape(o);
       const block = modelBlockFor(doc, configFile, modelFile);
       const name = path.basename(modelFile).replace(/\.onnx$/i, '');
       ctx.events.progress('analyze', `reading ${path.basename(modelFile)}`, 0);

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExplorationReport } from '../../reports/exploration';
 import { applyPointToConfig } from './configEdit';
+import { uriExists } from './reportFile';
 
 /** Where the exploration's config is: next to the report, one folder up, or (by name) in the workspace. */
 export async function findConfig(report: ExplorationReport, reportUri: vscode.Uri): Promise<vscode.Uri | undefined> {
@@ -27,15 +28,6 @@ export async function findConfig(report: ExplorationReport, reportUri: vscode.Ur
   return pick?.uri;
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Writes point `pointId`'s settings into a copy of the config (`<name>.point-<id>.lutdla` next to it) and
  * shows the difference to the original. Returns a one-line result for the panel.
@@ -51,10 +43,10 @@ export async function applyPoint(report: ExplorationReport, reportUri: vscode.Ur
   if (!result.applied.length) throw new Error(`none of the point's settings could be written: ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}`);
   const stem = path.basename(config.path, '.lutdla');
   let copy = vscode.Uri.joinPath(config, '..', `${stem}.point-${point.id}.lutdla`);
-  if (await exists(copy)) {
+  if (await uriExists(copy)) {
     const answer = await vscode.window.showWarningMessage(`${path.basename(copy.path)} exists.`, { modal: true }, 'Overwrite', 'Keep both');
     if (!answer) return 'Cancelled: nothing written.';
-    for (let n = 2; answer === 'Keep both' && (await exists(copy)); n++) copy = vscode.Uri.joinPath(config, '..', `${stem}.point-${point.id}-${n}.lutdla`);
+    for (let n = 2; answer === 'Keep both' && (await uriExists(copy)); n++) copy = vscode.Uri.joinPath(config, '..', `${stem}.point-${point.id}-${n}.lutdla`);
   }
   await vscode.workspace.fs.writeFile(copy, new TextEncoder().encode(result.text));
   await vscode.commands.executeCommand('vscode.diff', config, copy, `${path.basename(config.path)} ↔ design point ${point.id}`);

@@ -20,3 +20,13 @@ export async function readReport(uri: vscode.Uri): Promise<AnyReport> {
   if (!checked.ok) throw new Error(`The report ${name} is not a LUT-DLA report this version can show: ${checked.error}`);
   return checked.value;
 }
+
+/** Whether a file or folder exists at `uri` (any file system VS Code knows). */
+export async function uriExists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -5,7 +5,7 @@ import type { AnyReport, ReportKind } from '../../protocol/reportShape';
 import { applyPoint, findConfig } from './applyPoint';
 import { saveExport } from './exportFile';
 import { panelHtml } from './panelHtml';
-import { readReport } from './reportFile';
+import { readReport, uriExists } from './reportFile';
 
 export const VIEW_TYPES: Record<ReportKind, string> = {
   conversion: 'lutdla.conversionReport',
@@ -32,15 +32,6 @@ function themeKind(): ThemeKind {
       return 'high-contrast-light';
     default:
       return 'dark';
-  }
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -192,11 +183,11 @@ export class ReportPanel {
       case 'openFile': {
         if (!this.reportUri) throw new Error('this report was not opened from a file');
         let target: vscode.Uri | undefined = this.resolveInside(body.path);
-        if (this.report.kind === 'exploration' && body.path === this.report.config && !(await exists(target))) {
+        if (this.report.kind === 'exploration' && body.path === this.report.config && !(await uriExists(target))) {
           // `explore --out DIR` puts the report away from its config: look for the config like applyPoint does.
           target = await findConfig(this.report, this.reportUri);
         }
-        if (!target || !(await exists(target))) throw new Error(`cannot find ${body.path} next to the report`);
+        if (!target || !(await uriExists(target))) throw new Error(`cannot find ${body.path} next to the report`);
         await vscode.commands.executeCommand('vscode.open', target);
         return;
       }

@@ -1,4 +1,5 @@
 import type { Metric } from '../dsl/config';
+import { wasmAssignBulk, wasmAssignHandles } from './wasmAssign';
 
 /**
  * Nearest-centroid assignment: the hot loop of k-means and of the LUT encoder. `points` is [n x v] row-major,
@@ -7,13 +8,33 @@ import type { Metric } from '../dsl/config';
  * ONNX ArgMin does.
  *
  * L2 uses ||x||^2 - 2 x.c + ||c||^2: the search only needs ||c||^2 - 2 x.c (a dot product per pair), with -2c
- * precomputed. Loops are specialised for v = 2, 4, 8 so the sub-vector stays in registers.
+ * precomputed. Runs on the WebAssembly SIMD kernels of wasmAssign.ts (bit-identical results) when they take the
+ * shape; the JS loops below (specialised for v = 2, 4, 8) are the reference and the fallback.
  */
 export function assign(metric: Metric, points: Float32Array, n: number, v: number, centroids: Float32Array, c: number,
   out: Int32Array, dist?: Float32Array): number {
-  if (metric === 'l2') return assignL2(points, n, v, centroids, c, out, dist);
-  if (metric === 'l1') return assignL1(points, n, v, centroids, c, out, dist);
-  return assignChebyshev(points, n, v, centroids, c, out, dist);
+  // The WebAssembly SIMD kernels give the same results several times faster; they take points four at a time and
+  // the JS loop finishes the rest, continuing the running total so it is summed in point order either way.
+  if (n >= WASM_MIN_POINTS && wasmAssignHandles(v, c)) {
+    const { done, total } = wasmAssignBulk(metric, points, n, v, centroids, c, out, dist);
+    if (done === n) return total;
+    return assignReference(metric, points.subarray(done * v), n - done, v, centroids, c, out.subarray(done), dist?.subarray(done), total);
+  }
+  return assignReference(metric, points, n, v, centroids, c, out, dist);
+}
+
+/** Below this many points the wasm table setup costs more than the loop saves. */
+const WASM_MIN_POINTS = 64;
+
+/**
+ * The scalar JS kernels: the reference the wasm kernels are tested against, and the path for shapes they do not
+ * take. `total0` starts the running sum (so a caller finishing a tail keeps the point order of the sum).
+ */
+export function assignReference(metric: Metric, points: Float32Array, n: number, v: number, centroids: Float32Array, c: number,
+  out: Int32Array, dist?: Float32Array, total0 = 0): number {
+  if (metric === 'l2') return assignL2(points, n, v, centroids, c, out, dist, total0);
+  if (metric === 'l1') return assignL1(points, n, v, centroids, c, out, dist, total0);
+  return assignChebyshev(points, n, v, centroids, c, out, dist, total0);
 }
 
 /** Distance between two sub-vectors under a metric (squared for L2), for seeding and tests. */
@@ -28,7 +49,7 @@ export function distance(metric: Metric, a: ArrayLike<number>, ao: number, b: Ar
   return s;
 }
 
-function assignL2(p: Float32Array, n: number, v: number, cents: Float32Array, c: number, out: Int32Array, dist?: Float32Array): number {
+function assignL2(p: Float32Array, n: number, v: number, cents: Float32Array, c: number, out: Int32Array, dist: Float32Array | undefined, total0: number): number {
   const m2 = new Float64Array(c * v);
   const cn = new Float64Array(c);
   for (let j = 0; j < c; j++) {
@@ -40,7 +61,7 @@ function assignL2(p: Float32Array, n: number, v: number, cents: Float32Array, c:
     }
     cn[j] = s;
   }
-  let total = 0;
+  let total = total0;
   if (v === 4) {
     for (let i = 0, o = 0; i < n; i++, o += 4) {
       const x0 = p[o], x1 = p[o + 1], x2 = p[o + 2], x3 = p[o + 3];
@@ -116,9 +137,9 @@ function assignL2(p: Float32Array, n: number, v: number, cents: Float32Array, c:
   return total;
 }
 
-function assignL1(p: Float32Array, n: number, v: number, cents: Float32Array, c: number, out: Int32Array, dist?: Float32Array): number {
+function assignL1(p: Float32Array, n: number, v: number, cents: Float32Array, c: number, out: Int32Array, dist: Float32Array | undefined, total0: number): number {
   const cc = Float64Array.from(cents.subarray(0, c * v));
-  let total = 0;
+  let total = total0;
   if (v === 4) {
     for (let i = 0, o = 0; i < n; i++, o += 4) {
       const x0 = p[o], x1 = p[o + 1], x2 = p[o + 2], x3 = p[o + 3];
@@ -155,9 +176,9 @@ function assignL1(p: Float32Array, n: number, v: number, cents: Float32Array, c:
   return total;
 }
 
-function assignChebyshev(p: Float32Array, n: number, v: number, cents: Float32Array, c: number, out: Int32Array, dist?: Float32Array): number {
+function assignChebyshev(p: Float32Array, n: number, v: number, cents: Float32Array, c: number, out: Int32Array, dist: Float32Array | undefined, total0: number): number {
   const cc = Float64Array.from(cents.subarray(0, c * v));
-  let total = 0;
+  let total = total0;
   if (v === 4) {
     for (let i = 0, o = 0; i < n; i++, o += 4) {
       const x0 = p[o], x1 = p[o + 1], x2 = p[o + 2], x3 = p[o + 3];

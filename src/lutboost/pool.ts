@@ -30,6 +30,11 @@ export function sharedFloat32(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(length * 4));
 }
 
+/** An Int32Array over a SharedArrayBuffer: indices the pool's workers write in place. */
+export function sharedInt32(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * 4));
+}
+
 /**
  * Starts the worker script: next to the bundle (dist/kmeansWorker.js) when running bundled, or the .ts source
  * through tsx's require hook (tests and benches run under tsx; `--import tsx` in execArgv does not reach a
@@ -93,7 +98,9 @@ export class AssignPool implements Assigner {
     }
     const cents = new SharedArrayBuffer(S * c * v * 4);
     new Float32Array(cents).set(centroids.subarray(0, S * c * v));
-    const idxBuf = new SharedArrayBuffer(S * n * 4);
+    // Indices in shared memory are written by the workers in place; others go through a shared buffer and a copy.
+    const direct = idx.buffer instanceof SharedArrayBuffer && idx.byteOffset === 0;
+    const idxBuf = direct ? (idx.buffer as SharedArrayBuffer) : new SharedArrayBuffer(S * n * 4);
     const sums = new Float64Array(S);
     const chunk = Math.max(1, Math.ceil(S / (this.size * 4)));
     let next = 0;
@@ -107,7 +114,7 @@ export class AssignPool implements Assigner {
       }
     };
     await Promise.all(this.workers.map(loop));
-    idx.set(new Int32Array(idxBuf));
+    if (!direct) idx.set(new Int32Array(idxBuf, 0, S * n));
     return sums;
   }
 

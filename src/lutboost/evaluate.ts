@@ -1,4 +1,6 @@
+import * as os from 'node:os';
 import type { Batch, Dataset, ModelInput } from '../data/dataset';
+import { batchableModel } from '../onnx/batchable';
 import { createSession, release, runFloat, type Session } from '../onnx/runtime';
 import type { ModelProto } from '../onnx/types';
 
@@ -22,12 +24,41 @@ function argmaxRows(data: Float32Array, rows: number): Int32Array {
   return out;
 }
 
+/** Samples checked by a batched run before a relaxed model is trusted. */
+const CHECK_SAMPLES = 3;
+/**
+ * Samples per run once the batch is free: enough to amortise the per-run overhead, small enough that the LUT
+ * model's [rows x c x K] distance intermediates stay small (at 256 the conversion of mnist-12 peaked at 1.7 GB).
+ */
+const RELAXED_BATCH = 16;
+
+/**
+ * A fixed batch of 1 (mnist-12) would run both models once per sample, where per-run overhead dominates: run
+ * copies with a free batch instead, each only when a batched run of it is proven to give the per-sample outputs
+ * (src/onnx/batchable.ts). If either copy fails that check, both models keep batch 1 (and a log line says why).
+ */
+async function freeBatch(original: ModelProto, lut: ModelProto, data: Dataset, input: ModelInput, label: string, output: string,
+  log?: (message: string) => void): Promise<{ original: ModelProto; lut: ModelProto; input: ModelInput; relaxed: boolean }> {
+  const plan = data.plan(input);
+  if (plan.fixedBatch !== 1 || plan.noBatchAxis || !input.shape) return { original, lut, input, relaxed: false };
+  const k = Math.min(CHECK_SAMPLES, data.count);
+  const samples = data.read(0, k, input);
+  const check = { samples, sampleDims: plan.sampleDims, outputs: [output] };
+  const o = await batchableModel(original, { ...check, label });
+  const l = o.relaxed ? await batchableModel(lut, { ...check, label: `${label} (LUT)` }) : o;
+  if (!o.relaxed || !l.relaxed) {
+    log?.(`${o.relaxed ? `${label} (LUT)` : label}: evaluated one sample at a time (its batch of 1 cannot be freed: ${(o.relaxed ? l : o).reason})`);
+    return { original, lut, input, relaxed: false };
+  }
+  return { original: o.model, lut: l.model, input: { name: input.name, shape: [undefined, ...input.shape.slice(1)] }, relaxed: true };
+}
+
 /**
  * Runs the original and the LUT model on the evaluation data: top-1 of each against the labels (when given) and
  * the fraction of samples where both pick the same class. The class is the argmax of the first output's last axis.
  */
 export async function evaluate(original: ModelProto, lut: ModelProto, data: Dataset, input: ModelInput, labels: Int32Array | undefined,
-  opts: { label?: string; signal?: AbortSignal; progress?: (done: number, total: number) => void; batchSize?: number } = {}): Promise<Accuracy> {
+  opts: { label?: string; signal?: AbortSignal; progress?: (done: number, total: number) => void; batchSize?: number; log?: (message: string) => void } = {}): Promise<Accuracy> {
   const label = opts.label ?? 'model';
   const output = original.graph!.output[0]?.name;
   if (!output) throw new Error(`${label}: the model has no output`);
@@ -35,7 +66,10 @@ export async function evaluate(original: ModelProto, lut: ModelProto, data: Data
   let so: Session | undefined;
   let sl: Session | undefined;
   try {
-    // One thread each: per-sample runs of small models are dominated by per-run overhead, not arithmetic.
+    const freed = await freeBatch(original, lut, data, input, label, output, opts.log);
+    ({ original, lut, input } = freed);
+    // One thread each: the models are small, so threads inside one run mostly add synchronisation; the cores are
+    // used by keeping several runs in flight instead (below).
     so = await createSession(original, { label, threads: 1 });
     sl = await createSession(lut, { label: `${label} (LUT)`, threads: 1 });
     let co = 0, cl = 0, agree = 0, done = 0;
@@ -62,14 +96,22 @@ export async function evaluate(original: ModelProto, lut: ModelProto, data: Data
       done += batch.count;
     };
     let reported = 0;
-    for (const batch of data.batches(input, opts.batchSize ?? 256)) {
+    // Batches in flight: the LUT model costs far more than the original (its distance and lookup ops), so one
+    // batch at a time would leave a core idle while the other runs the LUT model.
+    const inFlight = new Set<Promise<void>>();
+    const limit = Math.max(2, os.cpus().length);
+    for (const batch of data.batches(input, opts.batchSize ?? (freed.relaxed ? RELAXED_BATCH : 256))) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
-      await handle(batch);
+      const p: Promise<void> = handle(batch).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= limit) await Promise.race(inFlight);
       if (done - reported >= 64 || done === data.count) {
         reported = done;
         opts.progress?.(done, data.count);
       }
     }
+    await Promise.all(inFlight);
+    if (done !== reported) opts.progress?.(done, data.count);
     const n = Math.max(1, done);
     const original_ = labels ? co / n : null;
     const lut_ = labels ? cl / n : null;

@@ -178,7 +178,7 @@ export const convertCommand: CliCommand = {
       ctx.events.progress('evaluate', `original and LUT model on ${evaluation.count} samples`, 0);
       let lastShown = 0;
       const accuracy = await evaluate(model, result.lut, evaluation, result.input, labels, {
-        label: path.basename(plan.modelPath), signal: ctx.signal,
+        label: path.basename(plan.modelPath), signal: ctx.signal, log: (m) => ctx.events.log(m, 'info'),
         progress: (done, total) => {
           if (done - lastShown >= total / 10 || done === total) {
             lastShown = done;

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import type { Batch, Dataset, ModelInput } from '../data/dataset';
 import { batchableModel } from '../onnx/batchable';
-import { createSession, release, runFloat, type Session } from '../onnx/runtime';
+import { createSession, forEachInFlight, release, runFloat, type Session } from '../onnx/runtime';
 import type { ModelProto } from '../onnx/types';
 
 export interface Accuracy {
@@ -98,20 +98,14 @@ export async function evaluate(original: ModelProto, lut: ModelProto, data: Data
     let reported = 0;
     // Batches in flight: the LUT model costs far more than the original (its distance and lookup ops), so one
     // batch at a time would leave a core idle while the other runs the LUT model.
-    const inFlight = new Set<Promise<void>>();
-    const limit = Math.max(2, os.cpus().length);
-    for (const batch of data.batches(input, opts.batchSize ?? (freed.relaxed ? RELAXED_BATCH : 256))) {
+    await forEachInFlight(data.batches(input, opts.batchSize ?? (freed.relaxed ? RELAXED_BATCH : 256)), Math.max(2, os.cpus().length), async (batch) => {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
-      const p: Promise<void> = handle(batch).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= limit) await Promise.race(inFlight);
+      await handle(batch);
       if (done - reported >= 64 || done === data.count) {
         reported = done;
         opts.progress?.(done, data.count);
       }
-    }
-    await Promise.all(inFlight);
-    if (done !== reported) opts.progress?.(done, data.count);
+    });
     const n = Math.max(1, done);
     const original_ = labels ? co / n : null;
     const lut_ = labels ? cl / n : null;

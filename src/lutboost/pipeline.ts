@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import type { LayerOverride, LutboostSettings, LutSettings, Metric, Precision } from '../dsl/config';
 import type { Dataset, ModelInput } from '../data/dataset';
 import { analyzeModel, graphInputs, type ConvertibleLayer } from '../onnx/analysis';
-import { createSession, release, runFloat, withExtraOutputs, type Session } from '../onnx/runtime';
+import { createSession, forEachInFlight, release, runFloat, withExtraOutputs, type Session } from '../onnx/runtime';
 import type { ModelProto } from '../onnx/types';
 import type { ConversionLayer } from '../reports/conversion';
 import { exportLutLayer } from './export';
@@ -275,12 +275,15 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
       train: new Float32Array(trainImages(p) * p.perSample * p.layer.info.n * p.layer.info.groups),
       held: new Float32Array(nHeld * p.perSample * p.layer.info.n * p.layer.info.groups),
     }));
-    session = await createSession(withExtraOutputs(analyzed.model, plans.map((p) => p.layer.output)), { label, threads });
+    // One intra-op thread per session and `threads` runs in flight (forEachInFlight says why); results do not
+    // depend on the order runs finish in, as each sample's rows have a fixed place.
+    session = await createSession(withExtraOutputs(analyzed.model, plans.map((p) => p.layer.output)), { label, threads: 1 });
+    const calSession = session;
     let done = 0;
     const total = count + nTrain * (A - 1);
-    for (const batch of calBatches(A)) {
+    await forEachInFlight(calBatches(A), threads, async (batch) => {
       check();
-      const out = await runFloat(session, input.name, batch.data, batch.dims, plans.map((p) => p.layer.output), label);
+      const out = await runFloat(calSession, input.name, batch.data, batch.dims, plans.map((p) => p.layer.output), label);
       batch.ids.forEach((i, b) => {
         if (i < 0) return;
         const { isHeld, at } = place(i);
@@ -298,7 +301,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
         done++;
       });
       if (tick(done, total)) progress({ stage: 'calibrate', message: `original model on ${done}/${total} samples`, fraction: done / total });
-    }
+    });
     await release(session);
     session = undefined;
 
@@ -313,15 +316,16 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
       // Inputs: from the model whose earlier layers are already LUT layers.
       const X = { train: new Float32Array(trainImages(p) * p.perSample * k * G), held: new Float32Array(nHeld * p.perSample * k * G) };
       const isGraphInput = layer.input === input.name;
-      session = isGraphInput ? undefined : await createSession(withExtraOutputs(current, [layer.input, layer.output]), { label, threads });
+      session = isGraphInput ? undefined : await createSession(withExtraOutputs(current, [layer.input, layer.output]), { label, threads: 1 });
+      const colSession = session;
       done = 0;
       const totalP = count + nTrain * (p.variants - 1);
-      for (const batch of calBatches(p.variants)) {
+      await forEachInFlight(calBatches(p.variants), threads, async (batch) => {
         check();
         let x: { data: Float32Array; dims: number[] };
         let outDims: number[];
-        if (session) {
-          const out = await runFloat(session, input.name, batch.data, batch.dims, [layer.input, layer.output], label);
+        if (colSession) {
+          const out = await runFloat(colSession, input.name, batch.data, batch.dims, [layer.input, layer.output], label);
           x = out[layer.input];
           outDims = out[layer.output].dims;
         } else {
@@ -338,7 +342,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
           done++;
         });
         if (tick(done, totalP)) progress({ stage: 'collect', message: `inputs of ${name}: ${done}/${totalP} samples`, fraction: done / totalP, layer: name });
-      }
+      });
       await release(session);
       session = undefined;
 

@@ -59,7 +59,7 @@ test('wasm L2 and L1 treat NaN and infinite points as the reference does', () =>
   for (const metric of ['l2', 'l1'] as Metric[]) check(metric, pts, n, v, cents, c, `${metric} non-finite`);
 });
 
-test('wasmAssignBulk leaves the last n mod 2 points to the caller', () => {
+test('wasmAssignBulk leaves the points after the last whole group of four to the caller', () => {
   const v = 4, c = 4, n = 101;
   const rng = new Rng(1);
   const out = new Int32Array(n).fill(-7);

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import type { Metric } from '../dsl/config';
 import { writeModel } from '../onnx/model';
 import { DataType } from '../onnx/types';
+import { NO_SPIN } from '../onnx/runtime';
 import type { Assigner } from './kmeans';
 import { attr, makeNode, makeValueInfo } from '../onnx/builder';
 
@@ -36,7 +37,7 @@ export class OrtL2Assigner implements Assigner {
         metadataProps: [],
       };
       const bytes = writeModel({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph, metadataProps: [], trainingInfo: [], functions: [] });
-      this.session = ort.InferenceSession.create(bytes, { intraOpNumThreads: this.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      this.session = ort.InferenceSession.create(bytes, { intraOpNumThreads: this.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', extra: NO_SPIN });
     }
     return this.session;
   }

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import { makeNode, makeValueInfo } from '../onnx/builder';
 import { writeModel } from '../onnx/model';
 import { DataType } from '../onnx/types';
+import { NO_SPIN } from '../onnx/runtime';
 
 /**
  * Float32 matrix products on onnxruntime's MLAS kernels (SIMD, all cores): the heavy products of the centroids
@@ -21,7 +22,7 @@ function getSession(): Promise<ort.InferenceSession> {
       valueInfo: [], quantizationAnnotation: [], metadataProps: [],
     };
     const bytes = writeModel({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph, metadataProps: [], trainingInfo: [], functions: [] });
-    session = ort.InferenceSession.create(bytes, { intraOpNumThreads: Math.max(1, os.cpus().length), interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    session = ort.InferenceSession.create(bytes, { intraOpNumThreads: Math.max(1, os.cpus().length), interOpNumThreads: 1, graphOptimizationLevel: 'all', extra: NO_SPIN });
   }
   return session;
 }

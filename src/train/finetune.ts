@@ -5,6 +5,7 @@ import { Executor } from './executor';
 import { argmaxRows, distillationKL, softmaxCrossEntropy } from './loss';
 import { fuseLutLayers, relaxBatch, writeLutLayerBack, type FusedLutLayer } from './lutGraph';
 import { graphFromOnnx, writeParamsBack } from './onnxGraph';
+import { augmentImages, type ImageAugmentation } from './augment';
 import { Rng } from './rng';
 import type { Tensor } from './tensor';
 import { train } from './trainer';
@@ -49,7 +50,7 @@ export interface FinetuneOptions {
    * (random translations of up to 2 pixels, edges replicated) for image inputs [C,H,W]; 'auto' picks it for
    * image-like inputs of at least 8x8. Distillation needs no labels, so augmented samples are as good as real.
    */
-  augment?: 'auto' | 'shift' | 'none';
+  augment?: 'auto' | 'shift' | 'none' | Partial<ImageAugmentation>;
   /** Learning rate of the centroids relative to the tables' (their gradient is a surrogate; 0 freezes them). */
   centroidRate?: number;
   /** Also train the layers that stay dense. */
@@ -140,30 +141,6 @@ function heldOutScore(e: { agreement: number; loss: number }): number {
   return -e.loss + 1e-4 * e.agreement;
 }
 
-/** Shifts each image of a batch [B, C, H, W] by a random offset in [-max, max]^2, replicating the edges. */
-function shiftImages(x: Tensor, rowShape: number[], rng: Rng, max: number): void {
-  const [C, H, W] = rowShape;
-  const per = C * H * W;
-  const tmp = new Float32Array(per);
-  const B = x.data.length / per;
-  for (let b = 0; b < B; b++) {
-    const dy = rng.int(2 * max + 1) - max;
-    const dx = rng.int(2 * max + 1) - max;
-    if (dx === 0 && dy === 0) continue;
-    const img = x.data.subarray(b * per, (b + 1) * per);
-    tmp.set(img);
-    for (let c = 0; c < C; c++) {
-      for (let yy = 0; yy < H; yy++) {
-        const sy = Math.min(H - 1, Math.max(0, yy - dy));
-        for (let xx = 0; xx < W; xx++) {
-          const sx = Math.min(W - 1, Math.max(0, xx - dx));
-          img[(c * H + yy) * W + xx] = tmp[(c * H + sy) * W + sx];
-        }
-      }
-    }
-  }
-}
-
 function rms(t: Tensor): number {
   let s = 0;
   for (let i = 0; i < t.data.length; i++) s += t.data[i] * t.data[i];
@@ -211,7 +188,9 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
 
   // Augmentation needs the teacher on the executor (each augmented batch is new).
   const imageLike = rowShape.length === 3 && rowShape[1] >= 8 && rowShape[2] >= 8;
-  const wantShift = o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike);
+  const aug: ImageAugmentation | undefined = typeof o.augment === 'object' ? { shift: 0, rotate: 0, scale: 0, mixup: 0, ...o.augment }
+    : o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike) ? { shift: 2, rotate: 0, scale: 0, mixup: 0 } : undefined;
+  const wantShift = aug !== undefined;
   let teacherEx: Executor | undefined;
   if (wantShift && original && imageLike) {
     try {
@@ -275,7 +254,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
       const samples = Array.from(idx, (i) => trainIdx[i]);
       const x = batchOf(samples);
       if (!teacherEx) return { [data.input]: x };
-      shiftImages(x, rowShape, augRng, 2);
+      augmentImages(x, rowShape, augRng, aug!);
       batchTeacher = teacherEx.forward({ [data.input]: x }).get(teacherEx.graph.outputs[0].name)!;
       return { [data.input]: x };
     },

@@ -13,10 +13,10 @@ function rand(rng: Rng, shape: number[]): Tensor {
   return { shape, data: Float32Array.from({ length: len }, () => rng.normal()) };
 }
 
-function lutGraph(metric: LutMetric, X: Tensor, C: Tensor, T: Tensor, precision = 'fp32'): TrainGraph {
+function lutGraph(metric: LutMetric, X: Tensor, C: Tensor, T: Tensor, precision = 'fp32', inputGrad = 'soft'): TrainGraph {
   return {
     name: 'lut', opset: 17, inputs: [], outputs: [{ name: 'y', shape: [] }],
-    nodes: [{ name: 'l', op: 'LutLookup', domain: TRAIN_DOMAIN, inputs: ['x', 'C', 'T'], outputs: ['y'], attrs: { metric, groups, precision } }],
+    nodes: [{ name: 'l', op: 'LutLookup', domain: TRAIN_DOMAIN, inputs: ['x', 'C', 'T'], outputs: ['y'], attrs: { metric, groups, precision, inputGrad } }],
     initializers: new Map([['C', C], ['T', T]]), params: new Set(['C', 'T']),
   };
 }
@@ -102,6 +102,37 @@ for (const metric of ['l2', 'l1', 'chebyshev'] as LutMetric[]) {
     // Centroids and input: the gradient is that of the soft surrogate at the forward's temperature.
     check('C', C, () => lossOf(softOut(metric, X.data, C.data, T.data, tau)), 1e-4);
     check('x', X, () => lossOf(softOut(metric, X.data, C.data, T.data, tau)), 1e-4);
+  });
+}
+
+for (const metric of ['l2', 'l1', 'chebyshev'] as LutMetric[]) {
+  test(`LUT layer (${metric}): the default input gradient is that of the linear map the tables implement`, () => {
+    const rng = new Rng(17 + metric.length);
+    const X = rand(rng, [R, GS, 1, v]);
+    const C = rand(rng, [GS, c, v]);
+    // Tables made from the centroids by an affine map per subspace: T[s, j] = C[s, j] . Wd[s] + b[s].
+    const Wd = rand(rng, [GS, v, n]);
+    const b = rand(rng, [GS, n]);
+    const T: Tensor = { shape: [GS * c, n], data: new Float32Array(GS * c * n) };
+    for (let s = 0; s < GS; s++) for (let j = 0; j < c; j++) for (let k = 0; k < n; k++) {
+      let acc = b.data[s * n + k];
+      for (let d = 0; d < v; d++) acc += C.data[(s * c + j) * v + d] * Wd.data[(s * v + d) * n + k];
+      T.data[(s * c + j) * n + k] = acc;
+    }
+    const ex = new Executor(lutGraph(metric, X, C, T, 'fp32', 'linear'), { gradTargets: ['x'] });
+    const G = rand(rng, [R, groups, n]);
+    ex.forward({ x: X }, { training: true });
+    const dX = ex.backward(new Map([['y', G]])).get('x')!;
+    // The dense layer y[r, grp] = sum over the group's subspaces of x[r, s] . Wd[s] has dL/dx[r, s] = G[r, grp] . Wd[s]^T.
+    const S = GS / groups;
+    let err = 0, norm = 0;
+    for (let r = 0; r < R; r++) for (let s = 0; s < GS; s++) for (let d = 0; d < v; d++) {
+      let want = 0;
+      for (let k = 0; k < n; k++) want += G.data[(r * groups + Math.floor(s / S)) * n + k] * Wd.data[(s * v + d) * n + k];
+      err = Math.max(err, Math.abs(dX.data[(r * GS + s) * v + d] - want));
+      norm = Math.max(norm, Math.abs(want));
+    }
+    assert.ok(err <= 1e-3 * norm, `${metric}: max |dX - G W^T| ${err} (max |G W^T| ${norm})`);
   });
 }
 

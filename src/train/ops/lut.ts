@@ -1,5 +1,6 @@
 import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from '../../onnx/tensor';
 import { attrNum, attrStr } from '../graph';
+import { cholesky, choleskySolve } from '../../lutboost/linalg';
 import { gemm } from '../matmul';
 import type { Tensor } from '../tensor';
 import { need, type KernelCtx, type OpKernel } from './kernel';
@@ -117,9 +118,14 @@ interface LutSaved {
 /**
  * A LUT layer's core, fused: nearest centroid per sub-vector (hard, as exported), then the sum over each group's
  * subspaces of the chosen table rows. Backward: tables get their exact gradient (straight through the
- * quantization); centroids and the input get the gradient of the soft assignment p = softmax(-d / tau)
- * (a straight-through estimator of the hard argmin, for each metric), tau = the batch's mean nearest distance
- * times the `softness` attribute.
+ * quantization); centroids get the gradient of the soft assignment p = softmax(-d / tau) (a straight-through
+ * estimator of the hard argmin, for each metric), tau = the batch's mean nearest distance times the `softness`
+ * attribute. The input gets, by default (`inputGrad` = 'linear'), the straight-through gradient of vector
+ * quantization: as if each sub-vector were passed unquantized through the linear map that the subspace's table
+ * implements (the affine least-squares fit of its rows on its centroids, which is the dense weight slice when the
+ * tables come from the centroids). The soft surrogate's input gradient (`inputGrad` = 'soft') vanishes wherever
+ * one centroid takes all the weight and points along centroid differences only, so the layers before a LUT layer
+ * learned little from it.
  */
 const lutLookup: OpKernel = {
   forward(inputs, ctx) {
@@ -170,8 +176,15 @@ const lutLookup: OpKernel = {
     const dT = needGrad[2] ? new Float32Array(tq.length) : undefined;
     const A = new Float32Array(R * c);
     const p = new Float64Array(c);
+    const linearInput = attrStr(ctx.node, 'inputGrad', 'linear') === 'linear';
+    const Wlin = new Float32Array(v * n);
     for (let s = 0; s < GS; s++) {
       const grp = Math.floor(s / S);
+      if (dX && linearInput) {
+        linearMap(C, tq, s, c, v, n, Wlin);
+        // dX[r, s, :] = G[r, grp, :] . Wlin^T
+        gemm(R, v, n, G, Wlin, dX, { aOff: grp * n, lda: groups * n, transB: true, cOff: s * v, ldc: GS * v });
+      }
       if (dT) {
         for (let r = 0; r < R; r++) {
           const to = (s * c + idx[s * R + r]) * n;
@@ -179,7 +192,7 @@ const lutLookup: OpKernel = {
           for (let k = 0; k < n; k++) dT[to + k] += G[go + k];
         }
       }
-      if (!dX && !dC) continue;
+      if (!dC && (!dX || linearInput)) continue;
       // A[r, j] = dL/dy_r . table row j: how much choosing centroid j would change the loss.
       gemm(R, c, n, G, tq, A, { aOff: grp * n, lda: groups * n, bOff: s * c * n, transB: true });
       const D = dist.subarray(s * R * c, (s + 1) * R * c);
@@ -201,6 +214,7 @@ const lutLookup: OpKernel = {
           abar += p[j] * A[o + j];
         }
         const xo = (r * GS + s) * v;
+        const dXs = linearInput ? undefined : dX;
         for (let j = 0; j < c; j++) {
           if (p[j] < 1e-7) continue;
           const dd = (-p[j] * (A[o + j] - abar)) / tau; // dL/d(distance j)
@@ -208,20 +222,20 @@ const lutLookup: OpKernel = {
           if (metric === 'l2') {
             for (let k = 0; k < v; k++) {
               const diff = 2 * dd * (X[xo + k] - C[co + k]);
-              if (dX) dX[xo + k] += diff;
+              if (dXs) dXs[xo + k] += diff;
               if (dC) dC[co + k] -= diff;
             }
           } else if (metric === 'l1') {
             for (let k = 0; k < v; k++) {
               const sg = dd * Math.sign(X[xo + k] - C[co + k]);
-              if (dX) dX[xo + k] += sg;
+              if (dXs) dXs[xo + k] += sg;
               if (dC) dC[co + k] -= sg;
             }
           } else {
             let km = 0;
             for (let k = 1; k < v; k++) if (Math.abs(X[xo + k] - C[co + k]) > Math.abs(X[xo + km] - C[co + km])) km = k;
             const sg = dd * Math.sign(X[xo + km] - C[co + km]);
-            if (dX) dX[xo + km] += sg;
+            if (dXs) dXs[xo + km] += sg;
             if (dC) dC[co + km] -= sg;
           }
         }
@@ -231,5 +245,34 @@ const lutLookup: OpKernel = {
     return [t(dX, inputs[0] as Tensor), t(dC, inputs[1] as Tensor), t(dT, inputs[2] as Tensor)];
   },
 };
+
+/**
+ * The linear map [v x n] of subspace s: the affine least-squares fit T[s, j] ~ C[s, j] . W + b over its c
+ * entries (a tiny ridge keeps it defined when the centroids do not span the subspace).
+ */
+export function linearMap(C: Float32Array, T: Float32Array, s: number, c: number, v: number, n: number, out: Float32Array): void {
+  const P = v + 1;
+  const M = new Float64Array(P * P);
+  const B = new Float64Array(P * n);
+  const row = new Float64Array(P);
+  for (let j = 0; j < c; j++) {
+    for (let d = 0; d < v; d++) row[d] = C[(s * c + j) * v + d];
+    row[v] = 1;
+    for (let a = 0; a < P; a++) {
+      for (let b = 0; b < P; b++) M[a * P + b] += row[a] * row[b];
+      for (let k = 0; k < n; k++) B[a * n + k] += row[a] * T[(s * c + j) * n + k];
+    }
+  }
+  let trace = 0;
+  for (let a = 0; a < P; a++) trace += M[a * P + a];
+  const ridge = 1e-6 * (trace / P) + 1e-30;
+  for (let a = 0; a < P; a++) M[a * P + a] += ridge;
+  if (!cholesky(M, P)) {
+    out.fill(0);
+    return;
+  }
+  choleskySolve(M, P, B, n);
+  for (let d = 0; d < v; d++) for (let k = 0; k < n; k++) out[d * n + k] = B[d * n + k];
+}
 
 export const lutKernels: Record<string, OpKernel> = { LutLookup: lutLookup };

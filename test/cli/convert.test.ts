@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { attr, GraphBuilder } from '../../src/onnx/builder';
@@ -11,6 +10,7 @@ import { createSession, release, runFloat } from '../../src/onnx/runtime';
 import { encodeNpy } from '../../src/data/npy';
 import { Rng } from '../../src/lutboost/prng';
 import type { ConversionReport } from '../../src/reports/conversion';
+import { tempDir } from '../tempDir';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'bin', 'lutdla.js');
@@ -23,7 +23,7 @@ function rand(n: number, seed: number, scale = 1): Float32Array {
 
 /** A small CNN: Conv 1->4 (3x3, pad 1) -> Relu -> grouped Conv 4->4 (stride 2, 2 groups) -> Relu -> Flatten -> Gemm 64->5. */
 async function fixture(samples = 120): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lutdla-convert-'));
+  const dir = tempDir('lutdla-convert-');
   const b = new GraphBuilder('cnn', 13);
   b.addInput('x', ['N', 1, 8, 8]);
   b.addFloat('w1', [4, 1, 3, 3], rand(36, 1, 0.5));

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './helpers';
+import { tempDir } from '../tempDir';
 
 const cli = path.join(ROOT, 'bin', 'lutdla.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'check', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -18,7 +18,7 @@ test('lutdla check: the examples pass (exit 0, warnings at most)', () => {
 });
 
 test('lutdla check: errors print FILE:LINE:COL and exit 1', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lutdla-check-'));
+  const dir = tempDir('lutdla-check-');
   const f = path.join(dir, 'bad.lutdla');
   writeFileSync(f, 'lut {\n  centroids = 24\n}\naccelerator "a" { clock = 64KiB }\n');
   const r = run(f);
@@ -30,7 +30,7 @@ test('lutdla check: errors print FILE:LINE:COL and exit 1', () => {
 });
 
 test('lutdla check --format json prints the same problems as JSON', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lutdla-check-'));
+  const dir = tempDir('lutdla-check-');
   const f = path.join(dir, 'bad.lutdla');
   writeFileSync(f, 'lut { metric = l3 }\n');
   const r = run('--format', 'json', f);
@@ -46,7 +46,7 @@ test('lutdla check --format json prints the same problems as JSON', () => {
 });
 
 test('lutdla check: missing file, binary file, folder, no file: one clear line each, no stack trace', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lutdla-check-'));
+  const dir = tempDir('lutdla-check-');
   const bin = path.join(dir, 'model.onnx');
   writeFileSync(bin, Buffer.from([8, 7, 0, 0, 255, 254, 1]));
   const r = run(path.join(dir, 'missing.lutdla'), bin, dir);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfigText, loadConfigFile, formatDiagnostic, hasErrors, resolveConfigPath, type ConfigDiagnostic } from '../../src/dsl';
+import { tempDir } from '../tempDir';
 
 const diags = (text: string, file = ''): ConfigDiagnostic[] => loadConfigText(text, file).diagnostics;
 const one = (text: string, code: string, file = ''): ConfigDiagnostic => {
@@ -73,7 +74,7 @@ test('schema errors map to the exact value', () => {
 });
 
 test('paths: missing file is a warning that says what to do; absolute or .. paths are errors', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lutdla-'));
+  const dir = tempDir('lutdla-');
   const file = path.join(dir, 'c.lutdla');
   writeFileSync(path.join(dir, 'there.onnx'), 'x');
   assert.deepEqual(diags('model "m" { onnx = "there.onnx" }', file), []);
@@ -90,7 +91,7 @@ test('paths: missing file is a warning that says what to do; absolute or .. path
 });
 
 test('resolveConfigPath resolves inside the folder and throws clearly outside it', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lutdla-'));
+  const dir = tempDir('lutdla-');
   const file = path.join(dir, 'c.lutdla');
   mkdirSync(path.join(dir, 'sub'));
   assert.equal(resolveConfigPath(file, 'sub/m.onnx'), path.join(dir, 'sub', 'm.onnx'));
@@ -127,7 +128,7 @@ test('formatDiagnostic prints FILE:LINE:COL: severity: message, 1-based', () => 
 });
 
 test('a binary file gives one clear diagnostic', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lutdla-'));
+  const dir = tempDir('lutdla-');
   const f = path.join(dir, 'model.lutdla');
   writeFileSync(f, Buffer.from([0x08, 0x07, 0x12, 0x00, 0xff, 0xfe, 0x00]));
   const r = loadConfigFile(f);

@@ -1,6 +1,7 @@
+import { centroidInitializers, LUT_LAYOUT } from '../lutboost/export';
 import { LUT_METADATA_PREFIX } from '../onnx/layerInfo';
 import { floatTensor } from '../onnx/tensor';
-import type { ModelProto } from '../onnx/types';
+import type { ModelProto, TensorProto } from '../onnx/types';
 import type { GraphNode, TrainGraph } from './graph';
 import { quantizeTableValues, TRAIN_DOMAIN, type LutMetric, type TablePrecision } from './ops/lut';
 import type { Tensor } from './tensor';
@@ -20,10 +21,19 @@ export interface FusedLutLayer {
   bias?: string;
 }
 
-/** Step names of the nodes that src/lutboost/export.ts emits between the sub-vectors and the accumulated sum. */
+/**
+ * Step names of the nodes that src/lutboost/export.ts emits between the sub-vectors and the accumulated sum: the
+ * rows-major layout of earlier exports, and the channel-major one (`layout: "channels"` in the metadata).
+ */
 const CORE_STEPS = new Set([
   'products', 'products_split', 'dot', 'distance', 'diff', 'absdiff', 'absdiff_split', 'argmin', 'indices', 'table_rows', 'lookup', 'lookup_grouped', 'accumulate',
+  'subvectors_f64', 'subvectors_split', 'subvectors_one', 'subvectors_t', 'subvectors_wide', 'coordinates', 'centroid_coordinates', 'distance_split',
 ]);
+const CORE_STEP_PATTERN = /^(diff|absdiff)_\d+$/;
+
+function isCoreStep(step: string): boolean {
+  return CORE_STEPS.has(step) || CORE_STEP_PATTERN.test(step);
+}
 
 interface LutMeta {
   prefix?: string;
@@ -33,6 +43,7 @@ interface LutMeta {
   centroids?: number;
   vector?: number;
   groups?: number;
+  layout?: string;
 }
 
 /**
@@ -56,7 +67,7 @@ export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLay
     const metric = meta.metric as LutMetric;
     if (metric !== 'l2' && metric !== 'l1' && metric !== 'chebyshev') throw new Error(`LUT layer '${name}': unknown metric '${meta.metric}'`);
     const precision = (meta.tables ?? 'fp32') as TablePrecision;
-    const core = graph.nodes.filter((n) => n.name.startsWith(prefix) && CORE_STEPS.has(n.name.slice(prefix.length)));
+    const core = graph.nodes.filter((n) => n.name.startsWith(prefix) && isCoreStep(n.name.slice(prefix.length)));
     const acc = core.find((n) => n.name === `${prefix}accumulate`);
     const tablesName = `${prefix}tables`;
     const T = graph.initializers.get(tablesName);
@@ -68,17 +79,30 @@ export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLay
     const groups = meta.groups ?? 1;
     // The master tables train in float; start them from the exported (possibly dequantized) values.
     graph.initializers.set(tablesName, { shape: T.shape.slice(), data: T.data.slice() });
-    const fused: GraphNode = {
-      name: `${prefix}lookup_fused`,
-      op: 'LutLookup',
-      domain: TRAIN_DOMAIN,
-      inputs: [`${prefix}subvectors`, centroidsName, tablesName],
-      outputs: [acc.outputs[0]],
-      attrs: { metric, groups, precision, subspaces: GS / groups, layout: C.rowsLayout ? 'rows' : 'subvectors' },
-    };
+    const attrs = { metric, groups, precision, subspaces: GS / groups };
     const at = graph.nodes.indexOf(core[0]);
     graph.nodes = graph.nodes.filter((n) => !core.includes(n));
-    graph.nodes.splice(at, 0, fused);
+    if (meta.layout === LUT_LAYOUT) {
+      // Channel-major sub-vectors [N, GS*v, P] -> rows [N, P, 1, GS*v] -> fused lookup [N, P, g, n] -> [N, g, P, n],
+      // the layout the export's `columns` reshape reads after `accumulate`.
+      const t = (step: string): string => `${prefix}${step}`;
+      graph.initializers.set(t('fused_rows_shape'), { shape: [4], data: new Float32Array([0, 0, 1, GS * v]) });
+      graph.nodes.splice(at, 0,
+        { name: t('fused_rows_t'), op: 'Transpose', inputs: [t('subvectors')], outputs: [t('fused_rows_t')], attrs: { perm: [0, 2, 1] } },
+        { name: t('fused_rows'), op: 'Reshape', inputs: [t('fused_rows_t'), t('fused_rows_shape')], outputs: [t('fused_rows')], attrs: {} },
+        { name: t('lookup_fused'), op: 'LutLookup', domain: TRAIN_DOMAIN, inputs: [t('fused_rows'), centroidsName, tablesName], outputs: [t('lookup_fused')], attrs: { ...attrs, layout: 'rows' } },
+        { name: t('fused_columns'), op: 'Transpose', inputs: [t('lookup_fused')], outputs: [acc.outputs[0]], attrs: { perm: [0, 2, 1, 3] } });
+    } else {
+      const fused: GraphNode = {
+        name: `${prefix}lookup_fused`,
+        op: 'LutLookup',
+        domain: TRAIN_DOMAIN,
+        inputs: [`${prefix}subvectors`, centroidsName, tablesName],
+        outputs: [acc.outputs[0]],
+        attrs: { ...attrs, layout: C.rowsLayout ? 'rows' : 'subvectors' },
+      };
+      graph.nodes.splice(at, 0, fused);
+    }
     const biasName = `${prefix}bias`;
     layers.push({ name, prefix, metric, precision, c, v, groups, centroids: centroidsName, tables: tablesName, bias: graph.initializers.has(biasName) ? biasName : undefined });
   }
@@ -86,11 +110,27 @@ export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLay
 }
 
 /**
- * The layer's centroids as [GS, c, v] from either export layout: rows-major `centroids_m2` / `centroids`
- * [c, GS*v] (l2 stores -2C), or subspace-major `centroids_m2t` [GS, v, c] / `centroids` [GS, c, v].
+ * The layer's centroids as [GS, c, v] from any export layout: channel-major `centroids_m2d` [GS, c, v+1] (l2: -2c
+ * then ||c||^2 per row) / `centroids_t` [v, GS, c, 1]; rows-major `centroids_m2` / `centroids` [c, GS*v] (l2
+ * stores -2C); or subspace-major `centroids_m2t` [GS, v, c] / `centroids` [GS, c, v].
  */
 function readCentroids(graph: TrainGraph, prefix: string, metric: LutMetric, tableRows: number, name: string): Tensor & { rowsLayout?: boolean } {
   const get = (step: string): Tensor | undefined => graph.initializers.get(prefix + step);
+  const m2d = metric === 'l2' ? get('centroids_m2d') : undefined;
+  if (m2d) {
+    const [GS, c, v1] = m2d.shape;
+    const v = v1 - 1;
+    const data = new Float32Array(GS * c * v);
+    for (let j = 0; j < GS * c; j++) for (let d = 0; d < v; d++) data[j * v + d] = -m2d.data[j * v1 + d] / 2;
+    return { shape: [GS, c, v], data };
+  }
+  const ct = metric === 'l2' ? undefined : get('centroids_t');
+  if (ct) {
+    const [v, GS, c] = ct.shape;
+    const data = new Float32Array(GS * c * v);
+    for (let j = 0; j < GS * c; j++) for (let d = 0; d < v; d++) data[j * v + d] = ct.data[d * GS * c + j];
+    return { shape: [GS, c, v], data };
+  }
   const rowsMajor = metric === 'l2' ? get('centroids_m2') : get('centroids')?.shape.length === 2 ? get('centroids') : undefined;
   if (rowsMajor) {
     const [c, GSv] = rowsMajor.shape;
@@ -138,15 +178,19 @@ export function relaxBatch(graph: TrainGraph): void {
 /** Writes a fused layer's trained centroids, (quantized) tables and bias into the converted model's initializers. */
 export function writeLutLayerBack(model: ModelProto, graph: TrainGraph, layer: FusedLutLayer): void {
   const g = model.graph!;
-  const set = (name: string, dims: number[], data: Float32Array): void => {
-    const i = g.initializer.findIndex((t) => t.name === name);
-    if (i < 0) throw new Error(`LUT layer '${layer.name}': initializer ${name} is missing in the converted model`);
-    g.initializer[i] = floatTensor(name, dims, data);
+  const put = (t: TensorProto): void => {
+    const i = g.initializer.findIndex((u) => u.name === t.name);
+    if (i < 0) throw new Error(`LUT layer '${layer.name}': initializer ${t.name} is missing in the converted model`);
+    g.initializer[i] = t;
   };
+  const set = (name: string, dims: number[], data: Float32Array): void => put(floatTensor(name, dims, data));
   const C = graph.initializers.get(layer.centroids)!;
   const [GS, c, v] = C.shape;
   const has = (step: string): boolean => g.initializer.some((t) => t.name === layer.prefix + step);
-  if (has('centroids_m2') || (layer.metric !== 'l2' && g.initializer.find((t) => t.name === layer.centroids)?.dims.length === 2)) {
+  if (has('centroids_m2d') || has('centroids_t')) {
+    // Channel-major layout: the export's own encoding of the centroids.
+    for (const t of centroidInitializers(layer.metric, C.data, GS, c, v)) put({ ...t, name: layer.prefix + t.name });
+  } else if (has('centroids_m2') || (layer.metric !== 'l2' && g.initializer.find((t) => t.name === layer.centroids)?.dims.length === 2)) {
     // Rows-major layout [c, GS*v] (l2: -2C) with norms [c, GS].
     const k = layer.metric === 'l2' ? -2 : 1;
     const cT = new Float32Array(c * GS * v);

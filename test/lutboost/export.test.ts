@@ -7,10 +7,12 @@ import { lutLayersOf } from '../../src/onnx/analysis';
 import { createSession, release, runFloat, run, withExtraOutputs } from '../../src/onnx/runtime';
 import type { ModelProto } from '../../src/onnx/types';
 import { exportLutLayer } from '../../src/lutboost/export';
+import { batchableModel } from '../../src/onnx/batchable';
 import { encode, lookup, subspaces, type LutGemm } from '../../src/lutboost/lutGemm';
 import { quantizeTables } from '../../src/lutboost/quantize';
 import { Rng } from '../../src/lutboost/prng';
 import { inputRows, rowsPerSample } from '../../src/lutboost/rows';
+import { int64Tensor } from '../../src/onnx/tensor';
 
 const U = 2 ** -24; // float32 unit roundoff
 
@@ -20,7 +22,7 @@ function rand(n: number, seed: number, scale = 1): Float32Array {
 }
 
 /** A random LUT for one group; centroids drawn from actual rows so assignments are spread out. */
-function randomLut(k: number, n: number, v: number, c: number, metric: Metric, rows: Float32Array, M: number, seed: number, bias?: Float32Array): LutGemm {
+function randomLut(k: number, n: number, v: number, c: number, metric: Metric, rows: Float32Array, M: number, seed: number, bias?: Float32Array, duplicate = false): LutGemm {
   const S = subspaces(k, v);
   const rng = new Rng(seed);
   const centroids = new Float32Array(S * c * v);
@@ -33,6 +35,9 @@ function randomLut(k: number, n: number, v: number, c: number, metric: Metric, r
       }
     }
   }
+  // Exact ties: the last centroid of each subspace repeats the first, so rows nearest to it must take index 0
+  // (the engine and ONNX ArgMin both keep the lowest index among equal distances).
+  if (duplicate) for (let s = 0; s < S; s++) centroids.copyWithin((s * c + c - 1) * v, s * c * v, s * c * v + v);
   return { k, n, v, c, S, metric, centroids, tables: rand(S * c * n, seed + 1), bias };
 }
 
@@ -42,7 +47,7 @@ function randomLut(k: number, n: number, v: number, c: number, metric: Metric, r
  * |ort - engine| <= (S + 2) u (sum_s |T[s][idx]| + |b|) per output value (u = 2^-24: onnxruntime sums the S table
  * rows in float32, the engine in float64 with one final rounding).
  */
-async function checkLayer(model: ModelProto, layer: ConvertibleLayer, input: { name: string; data: Float32Array; dims: number[] }, metric: Metric, v: number, c: number, precision?: Precision): Promise<void> {
+async function checkLayer(model: ModelProto, layer: ConvertibleLayer, input: { name: string; data: Float32Array; dims: number[] }, metric: Metric, v: number, c: number, precision?: Precision, duplicate = false): Promise<void> {
   const { k, n, groups: G } = layer.info;
   const session0 = await createSession(withExtraOutputs(model, [layer.input, layer.output]));
   const base = await runFloat(session0, input.name, input.data, input.dims, [layer.input, layer.output]);
@@ -58,7 +63,7 @@ async function checkLayer(model: ModelProto, layer: ConvertibleLayer, input: { n
     const rows = new Float32Array(batch * rps * k);
     for (let b = 0; b < batch; b++) inputRows(layer, x, outDims, b, all, g, rows, b * rps * k, rps);
     rowsPerGroup.push(rows);
-    const lut = randomLut(k, n, v, c, metric, rows, batch * rps, 100 + g, layer.bias?.slice(g * n, (g + 1) * n));
+    const lut = randomLut(k, n, v, c, metric, rows, batch * rps, 100 + g, layer.bias?.slice(g * n, (g + 1) * n), duplicate);
     if (precision) lut.tables = quantizeTables(lut, precision).tables;
     luts.push(lut);
   }
@@ -80,7 +85,10 @@ async function checkLayer(model: ModelProto, layer: ConvertibleLayer, input: { n
     const idx = encode(lut, rowsPerGroup[g], M);
     const want = lookup(lut, idx, M);
     for (let m = 0; m < M; m++) {
-      for (let si = 0; si < S; si++) if (Number(ortIdx[m * G * S + g * S + si]) !== idx[si * M + m]) mismatches++;
+      // Indices are channel-major [N, G*S, P]: Conv P = output pixels per sample, Gemm N = 1 and P = M rows.
+      const P = layer.info.op === 'Conv' ? rps : M;
+      const [b, pix] = [Math.floor(m / P), m % P];
+      for (let si = 0; si < S; si++) if (Number(ortIdx[(b * G * S + g * S + si) * P + pix]) !== idx[si * M + m]) mismatches++;
       for (let j = 0; j < n; j++) {
         let mag = Math.abs(lut.bias?.[j] ?? 0);
         for (let si = 0; si < S; si++) mag += Math.abs(lut.tables[(si * c + idx[si * M + m]) * n + j]);
@@ -128,3 +136,54 @@ for (const [metric, opset] of [['l2', 17], ['l1', 11], ['chebyshev', 18]] as [Me
     await checkLayer(a.model, a.layers[1], input, metric, 2, 4);
   });
 }
+
+for (const metric of ['l2', 'l1', 'chebyshev'] as Metric[]) {
+  test(`exported Conv LUT layer, unfolded depthwise (K a multiple of v), dilation 2, opset 10; exact ties take the lowest index (${metric})`, async () => {
+    const b = new GraphBuilder('conv', 10);
+    b.addInput('x', [2, 3, 8, 6]);
+    b.addFloat('w', [5, 3, 2, 2], rand(5 * 3 * 4, 11));
+    b.addNode('Conv', ['x', 'w'], ['y'], [attr.ints('dilations', [2, 1]), attr.ints('pads', [1, 0, 0, 1])], 'conv2');
+    b.addOutput('y');
+    const a = await analyzeModel(b.build(), { inputShapes: { x: [2, 3, 8, 6] } });
+    await checkLayer(a.model, a.layers[0], { name: 'x', data: rand(2 * 3 * 8 * 6, 12, 2), dims: [2, 3, 8, 6] }, metric, 4, 8, undefined, true);
+  });
+
+  test(`exported MatMul (rank-3 input) and Gemm (transA, K padded) LUT layers (${metric})`, async () => {
+    const b = new GraphBuilder('mlp', 13);
+    b.addInput('x', [2, 3, 10]);
+    b.addFloat('W', [10, 7], rand(70, 13));
+    b.addNode('MatMul', ['x', 'W'], ['h'], [], 'fc1');
+    b.addInitializer(int64Tensor('flat', [2], [7, 6]));
+    b.addNode('Reshape', ['h', 'flat'], ['ht'], [], 'reshape');
+    b.addFloat('B', [7, 3], rand(21, 14));
+    b.addFloat('C', [3], rand(3, 15));
+    b.addNode('Gemm', ['ht', 'B', 'C'], ['y'], [attr.int('transA', 1)], 'fc2');
+    b.addOutput('y');
+    const a = await analyzeModel(b.build(), { inputShapes: { x: [2, 3, 10] } });
+    const input = { name: 'x', data: rand(60, 16, 3), dims: [2, 3, 10] };
+    await checkLayer(a.model, a.layers[0], input, metric, 2, 8, undefined, true);
+    await checkLayer(a.model, a.layers[1], input, metric, 4, 4, 'int8');
+  });
+}
+
+test('a model of batch 1 stays batchable after its Conv and Gemm layers are exported as LUT layers', async () => {
+  // mnist-12's shape: fixed batch 1, Conv, then Reshape [1, K] into a MatMul.
+  const b = new GraphBuilder('fixed', 13);
+  b.addInput('x', [1, 2, 5, 5]);
+  b.addFloat('w', [3, 2, 3, 3], rand(54, 21));
+  b.addNode('Conv', ['x', 'w'], ['h'], [attr.ints('pads', [1, 1, 1, 1])], 'conv');
+  b.addInitializer(int64Tensor('flat', [2], [1, 75]));
+  b.addNode('Reshape', ['h', 'flat'], ['f'], [], 'reshape');
+  b.addFloat('W', [75, 4], rand(300, 22));
+  b.addNode('MatMul', ['f', 'W'], ['y'], [], 'fc');
+  b.addOutput('y');
+  const a = await analyzeModel(b.build(), { inputShapes: { x: [1, 2, 5, 5] } });
+  const lut = structuredClone(a.model);
+  for (const layer of a.layers) {
+    const { k, n } = layer.info;
+    const rows = rand(64 * k, 23);
+    exportLutLayer(lut, { layer, luts: [randomLut(k, n, 4, 8, 'l2', rows, 64, 24)], precision: 'int8', quantized: false, inputRank: layer.inputShape!.length });
+  }
+  const r = await batchableModel(lut, { samples: rand(4 * 50, 25, 2), sampleDims: [2, 5, 5], label: 'lut' });
+  assert.ok(r.relaxed, `not batchable: ${r.reason}`);
+});

@@ -17,6 +17,28 @@ import { Rng } from './prng';
 import { bytesPerEntry } from './quantize';
 import { inputRows, outputRows, rowsPerSample } from './rows';
 
+/**
+ * Whether a layer's output is the model's class scores: a graph output itself, or one through a single Add of a
+ * constant (a bias), possibly behind Identity / Flatten / Reshape nodes.
+ */
+function scoresLayer(model: ModelProto, output: string): boolean {
+  const g = model.graph!;
+  const outputs = new Set(g.output.map((o) => o.name));
+  const constants = new Set(g.initializer.map((t) => t.name));
+  let name = output;
+  for (let hops = 0; hops < 4; hops++) {
+    if (outputs.has(name)) return true;
+    const users = g.node.filter((n) => n.input.includes(name));
+    if (users.length !== 1) return false;
+    const u = users[0];
+    const passes = ['Identity', 'Flatten', 'Reshape'].includes(u.opType ?? '') ||
+      (u.opType === 'Add' && u.input.length === 2 && u.input.some((i) => i !== name && constants.has(i)));
+    if (!passes || !u.output[0]) return false;
+    name = u.output[0];
+  }
+  return false;
+}
+
 /** An input problem the user can fix (bad override, data that fits no input, ...): the CLI prints it as one line. */
 export class ConversionError extends Error {
   constructor(message: string) {
@@ -363,7 +385,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
         };
         const r = await fitGemm(data, {
           c: p.c, v: p.v, metric: p.metric, precision: p.precision, stages: lb.stages, iterations: lb.iterations, seed: lb.seed,
-          streams: [p.index, g], assigner, signal,
+          streams: [p.index, g], assigner, signal, classScores: G === 1 && scoresLayer(analyzed.model, layer.output),
         });
         luts.push(r.lut);
         relErrSum += r.relativeError;

@@ -30,6 +30,26 @@ export interface TablesInput {
   Yheld: Float32Array; // [Mh x n]
   Mh: number;
   signal?: AbortSignal;
+  /**
+   * Per-row weights of the training and held-out rows (e.g. emphasising rows near a class boundary): the primal
+   * solve weights its rows, and held-out judging uses the weighted error (the dual and sweep solves, for layers
+   * with more than 2048 table entries, stay unweighted).
+   */
+  weights?: Float64Array;
+  heldWeights?: Float64Array;
+}
+
+function weightedRelError(ref: Float32Array, got: Float32Array, n: number, w?: Float64Array): number {
+  if (!w) return relativeError(ref, got);
+  let e = 0, en = 0;
+  for (let m = 0; m < w.length; m++) {
+    for (let j = 0; j < n; j++) {
+      const d = ref[m * n + j] - got[m * n + j];
+      e += w[m] * d * d;
+      en += w[m] * ref[m * n + j] * ref[m * n + j];
+    }
+  }
+  return en > 0 ? e / en : e;
 }
 
 /** Largest direct system solved densely (a 2048 x 2048 Cholesky is ~1.4e9 multiply-adds, about a second). */
@@ -40,13 +60,13 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
   const { S, c, n } = lut;
   const P = S * c;
   const T0 = lut.tables;
-  const before = relativeError(inp.Yheld, lookup(lut, inp.idxHeld, inp.Mh));
-  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, ALPHAS, inp.signal);
+  const before = weightedRelError(inp.Yheld, lookup(lut, inp.idxHeld, inp.Mh), n, inp.heldWeights);
+  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, ALPHAS, inp.signal, inp.weights);
   let best: { alpha: number; lambda: number; tables: Float32Array; err: number } | undefined;
   for (const { alpha, lambda, D } of candidates) {
     const tables = new Float32Array(P * n);
     for (let i = 0; i < tables.length; i++) tables[i] = T0[i] + D[i];
-    const err = relativeError(inp.Yheld, lookup({ ...lut, tables }, inp.idxHeld, inp.Mh));
+    const err = weightedRelError(inp.Yheld, lookup({ ...lut, tables }, inp.idxHeld, inp.Mh), n, inp.heldWeights);
     if (Number.isFinite(err) && (!best || err < best.err)) best = { alpha, lambda, tables, err };
   }
   if (!best || best.err >= before) {
@@ -56,7 +76,7 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
 }
 
 /** Ridge solutions D (tables = T0 + D) for lambda = alpha * M / c, by the cheapest applicable method. */
-async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, alphas: readonly number[], signal?: AbortSignal):
+async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, alphas: readonly number[], signal?: AbortSignal, w?: Float64Array):
   Promise<{ method: TablesResult['method']; candidates: { alpha: number; lambda: number; D: Float64Array }[] }> {
   const { S, c, n } = lut;
   const P = S * c;
@@ -66,22 +86,24 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
   const candidates: { alpha: number; lambda: number; D: Float64Array }[] = [];
   const scale = Math.max(1, M / c);
   let method: TablesResult['method'];
-  if (Math.min(P, M) <= MAX_DIRECT && P <= M) {
+  if ((Math.min(P, M) <= MAX_DIRECT && P <= M) || (w && P <= MAX_DIRECT)) {
     method = 'primal';
     const G = new Float64Array(P * P);
     const cols = new Int32Array(S);
     for (let m = 0; m < M; m++) {
       for (let s = 0; s < S; s++) cols[s] = s * c + idx[s * M + m];
+      const wm = w ? w[m] : 1;
       for (let a = 0; a < S; a++) {
         const ro = cols[a] * P;
-        for (let b = 0; b < S; b++) G[ro + cols[b]] += 1;
+        for (let b = 0; b < S; b++) G[ro + cols[b]] += wm;
       }
     }
     const HtR = new Float64Array(P * n);
     for (let s = 0; s < S; s++) {
       for (let m = 0; m < M; m++) {
         const o = (s * c + idx[s * M + m]) * n;
-        for (let j = 0; j < n; j++) HtR[o + j] += R[m * n + j];
+        const wm = w ? w[m] : 1;
+        for (let j = 0; j < n; j++) HtR[o + j] += wm * R[m * n + j];
       }
     }
     for (const alpha of alphas) {

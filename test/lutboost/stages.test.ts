@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Precision } from '../../src/dsl/config';
-import { fitGemm, type GemmData } from '../../src/lutboost/fit';
+import { decisionWeights, fitGemm, type GemmData } from '../../src/lutboost/fit';
 import { encode, lookup, relativeError, subspaces, tablesFromCentroids, type LutGemm } from '../../src/lutboost/lutGemm';
 import { matmul } from '../../src/lutboost/linalg';
 import { Rng } from '../../src/lutboost/prng';
@@ -101,4 +101,33 @@ test('quantization error stays within its bound', () => {
       }
     }
   }
+});
+
+test('class scores: rows near a class boundary weigh more, and the weighted tables fit lowers their error', async () => {
+  // Weights: 1 / (1 + margin / kappa), kappa = half the median margin between the top two scores.
+  const Y = Float32Array.from([5, 4.9, 0, /**/ 9, 1, 0, /**/ 3, 1, 2, /**/ 0, 0, 7]);
+  const w = decisionWeights(Y, 4, 3);
+  const margins = [0.1, 8, 1, 7];
+  const kappa = 0.5 * 7; // sorted margins 0.1, 1, 7, 8: the median (index 2) is 7
+  margins.forEach((g, m) => assert.ok(Math.abs(w[m] - 1 / (1 + g / kappa)) < 1e-6, `row ${m}: ${w[m]}`));
+  // The weighted fit favours the heavy rows: their error is lower than after an unweighted fit.
+  const d = gemm(3000, 800, 12, 6, 4);
+  const v = 4, c = 8;
+  const S = subspaces(d.k, v);
+  const km = await kmeans(toSubvectors(d.X, d.M, d.k, v), S, d.M, v, { metric: 'l2', c, iterations: 15, rngFor: (s) => Rng.derive(5, s) });
+  const lut: LutGemm = { k: d.k, n: d.n, v, c, S, metric: 'l2', centroids: km.centroids, tables: new Float32Array(0), bias: d.bias };
+  lut.tables = tablesFromCentroids(lut, d.W);
+  const inp = { idx: encodeSub(lut, toSubvectors(d.X, d.M, d.k, v), d.M), Y: d.Y, M: d.M, idxHeld: encode(lut, d.Xheld, d.Mh), Yheld: d.Yheld, Mh: d.Mh };
+  const wt = decisionWeights(d.Y, d.M, d.n);
+  const wh = decisionWeights(d.Yheld, d.Mh, d.n);
+  const plain = await fitTables(lut, inp);
+  const weighted = await fitTables(lut, { ...inp, weights: wt, heldWeights: wh });
+  assert.ok(weighted.kept);
+  const weightedError = (tables: Float32Array): number => {
+    const got = lookup({ ...lut, tables }, inp.idx, d.M);
+    let e = 0;
+    for (let m = 0; m < d.M; m++) for (let j = 0; j < d.n; j++) e += wt[m] * (got[m * d.n + j] - d.Y[m * d.n + j]) ** 2;
+    return e;
+  };
+  assert.ok(weightedError(weighted.tables) < weightedError(plain.tables), 'the weighted fit has the lower weighted training error');
 });

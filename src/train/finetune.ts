@@ -5,6 +5,7 @@ import { Executor } from './executor';
 import { argmaxRows, distillationKL, softmaxCrossEntropy } from './loss';
 import { fuseLutLayers, relaxBatch, writeLutLayerBack, type FusedLutLayer } from './lutGraph';
 import { graphFromOnnx, writeParamsBack } from './onnxGraph';
+import { shiftSample, SHIFTS } from '../lutboost/augment';
 import { augmentImages, type ImageAugmentation } from './augment';
 import { Rng } from './rng';
 import type { Tensor } from './tensor';
@@ -34,7 +35,11 @@ export interface FinetuneOptions {
   epochs?: number;
   /** Peak Adam learning rate, relative to each parameter tensor's RMS. */
   learningRate?: number;
-  /** Distillation temperature; default: the teacher's mean per-sample logit standard deviation (at least 1). */
+  /**
+   * Distillation temperature; default: an eighth of the teacher's mean per-sample logit standard deviation (at
+   * least 1), sharp enough that the loss follows the top classes (on mnist-12, c=16 v=8: drop 2.31 -> 1.93 points
+   * with it, -> 2.02 at the full spread).
+   */
   temperature?: number;
   batchSize?: number;
   seed?: number;
@@ -90,7 +95,7 @@ export class FinetuneCancelled extends Error {
   }
 }
 
-const DEFAULTS = { epochs: 8, learningRate: 0.0002, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1, centroidRate: 1 };
+const DEFAULTS = { epochs: 8, learningRate: 0.002, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1, centroidRate: 1 };
 
 /** Logits of a model for every sample, with onnxruntime (one sample at a time when its batch is fixed to 1). */
 export async function modelLogits(model: ModelProto, data: FinetuneData, label = 'original model'): Promise<Float32Array> {
@@ -138,7 +143,7 @@ export function autoTemperature(logits: Float32Array, classes: number): number {
  * moves in steps of 1/count), with agreement breaking near-ties.
  */
 function heldOutScore(e: { agreement: number; loss: number }): number {
-  return -e.loss + 1e-4 * e.agreement;
+  return e.agreement - 1e-6 * e.loss;
 }
 
 function rms(t: Tensor): number {
@@ -176,7 +181,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   const teacher = data.teacherLogits ?? (original ? await modelLogits(original, data) : undefined);
   if (!teacher) throw new Error('fine-tuning needs the original model or its logits');
   const classes = teacher.length / data.count;
-  const T = o.temperature ?? autoTemperature(teacher, classes);
+  const T = o.temperature ?? Math.max(1, autoTemperature(teacher, classes) / 8);
   const D = data.samples.length / data.count;
   const rowShape = data.sampleShape.slice(1);
 
@@ -214,19 +219,43 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     for (let i = 0; i < idx.length; i++) t.set(teacher.subarray(idx[i] * classes, (idx[i] + 1) * classes), i * classes);
     return { shape: [idx.length, classes], data: t };
   };
+  // The held-out check: with 200 held-out images one image moves agreement by half a point, coarser than what
+  // fine-tuning gains, and the loss is dominated by a few outliers. When the teacher runs on the executor, each
+  // held-out image also counts with its eight one-pixel shifts, so an image near a decision boundary counts in
+  // proportion to how near it is.
+  const heldShifts = teacherEx ? SHIFTS : SHIFTS.slice(0, 1);
+  const heldCount = heldOut.length * heldShifts.length;
+  const heldX = new Float32Array(heldCount * D);
+  for (let i = 0; i < heldOut.length; i++) {
+    const src = data.samples.subarray(heldOut[i] * D, (heldOut[i] + 1) * D);
+    heldShifts.forEach(([dy, dx], a) => {
+      const at = (i * heldShifts.length + a) * D;
+      shiftSample(src, heldX.subarray(at, at + D), rowShape, dy, dx);
+    });
+  }
+  const heldT = new Float32Array(heldCount * classes);
+  for (let s = 0; s < heldCount; s += 128) {
+    const n = Math.min(128, heldCount - s);
+    if (teacherEx) {
+      const x = { shape: [n, ...rowShape], data: heldX.subarray(s * D, (s + n) * D) };
+      heldT.set(teacherEx.forward({ [data.input]: x }).get(teacherEx.graph.outputs[0].name)!.data, s * classes);
+    } else {
+      heldT.set(teacherOf(heldOut.subarray(s, s + n)).data, s * classes);
+    }
+  }
   const evaluate = (): { agreement: number; loss: number } => {
     let agree = 0;
     let loss = 0;
-    for (let s = 0; s < heldOut.length; s += 128) {
-      const idx = heldOut.subarray(s, Math.min(heldOut.length, s + 128));
-      const y = ex.forward({ [data.input]: batchOf(idx) }).get(outName)!;
-      const t = teacherOf(idx);
+    for (let s = 0; s < heldCount; s += 128) {
+      const n = Math.min(128, heldCount - s);
+      const y = ex.forward({ [data.input]: { shape: [n, ...rowShape], data: heldX.subarray(s * D, (s + n) * D) } }).get(outName)!;
+      const t = { shape: [n, classes], data: heldT.subarray(s * classes, (s + n) * classes) };
       const ps = argmaxRows(y);
       const pt = argmaxRows(t);
-      for (let i = 0; i < idx.length; i++) if (ps[i] === pt[i]) agree++;
-      loss += (distillationKL(y, t, T).loss / (T * T)) * idx.length;
+      for (let i = 0; i < n; i++) if (ps[i] === pt[i]) agree++;
+      loss += (distillationKL(y, t, T).loss / (T * T)) * n;
     }
-    return { agreement: agree / heldOut.length, loss: loss / heldOut.length };
+    return { agreement: agree / heldCount, loss: loss / heldCount };
   };
 
   const lrScale = new Map<string, number>();

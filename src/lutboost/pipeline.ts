@@ -83,6 +83,8 @@ export interface ConvertOutput {
   layers: ConversionLayer[];
   kept: { name: string; op: string; reason: string }[];
   training?: FinetuneResult['training'];
+  /** The LUT model as the layer-by-layer stages left it, when the finetune stage changed it afterwards. */
+  beforeFinetune?: ModelProto;
 }
 
 interface LayerPlan {
@@ -423,6 +425,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
 
     let lut = current;
     let training: FinetuneResult['training'];
+    let beforeFinetune: ModelProto | undefined;
     if (lb.stages.includes('finetune')) {
       const hook = finetuneHook();
       if (!hook) inp.log?.('the finetune stage is not available in this build: skipped', 'warning');
@@ -432,12 +435,13 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
           original: analyzed.model, lut, calibration: inp.calibration, input, settings: lb, signal,
           progress: (message, fraction) => progress({ stage: 'finetune', message, fraction }),
         });
+        beforeFinetune = lut;
         lut = r.model;
         training = r.training;
       }
     }
     lut.metadataProps.push({ key: 'lutdla.conversion', value: JSON.stringify({ source: label, lut: settings.lut, stages: lb.stages, seed: lb.seed }) });
-    return { folded: analyzed.model, lut, input, layers, kept, training };
+    return { folded: analyzed.model, lut, input, layers, kept, training, beforeFinetune };
   } finally {
     await release(session);
     await pool.close();

@@ -11,6 +11,8 @@ export function buildReport(args: {
   config: { centroids: number; vector: number; metric: Metric; precision: Precision; stages: LutboostStage[]; seed: number };
   result: ConvertOutput;
   accuracy: Accuracy & { data?: string };
+  /** Accuracy of the LUT model before the finetune stage, when it ran. */
+  beforeFinetune?: Accuracy;
   wallTimeS: number;
   peakMemoryBytes: number;
 }): ConversionReport {
@@ -54,6 +56,10 @@ export function buildReport(args: {
     },
   };
   if (result.training) report.training = result.training;
+  if (args.beforeFinetune) {
+    const b = args.beforeFinetune;
+    report.beforeFinetune = { lut: b.lut, drop: b.drop, agreement: b.agreement };
+  }
   return report;
 }
 
@@ -78,6 +84,12 @@ export function formatReport(r: ConversionReport): string[] {
       ? `accuracy on ${a.samples} samples: original ${pct(a.original)}, LUT ${pct(a.lut)}, drop ${a.drop!.toFixed(2)} points, agreement ${pct(a.agreement)}`
       : `agreement with the original model on ${a.samples} samples (no labels): ${pct(a.agreement)}`,
   );
+  const b = r.beforeFinetune;
+  if (b) {
+    lines.push(a.labelled
+      ? `before fine-tuning: LUT ${pct(b.lut)}, drop ${b.drop!.toFixed(2)} points, agreement ${pct(b.agreement)}`
+      : `before fine-tuning: agreement ${pct(b.agreement)}`);
+  }
   const t = r.totals;
   lines.push(`tables ${t.tableBytes} B vs weights ${t.weightBytes} B (fp32), ${t.bitsPerActivation.toFixed(3)} bits per activation, ${t.wallTimeS.toFixed(1)} s, peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB`);
   return lines;

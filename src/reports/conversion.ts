@@ -32,6 +32,8 @@ export interface ConversionReport {
   };
   /** Optional training curve of the finetune stage. */
   training?: { epoch: number; loss: number; heldOutAgreement: number }[];
+  /** Accuracy of the LUT model before the finetune stage, on the same evaluation data as `accuracy`. */
+  beforeFinetune?: { lut: number | null; drop: number | null; agreement: number };
 }
 
 export interface ConversionLayer {

@@ -121,4 +121,7 @@ test('the conversion pipeline runs the registered finetune stage', async () => {
     },
   });
   assert.ok(out.training && out.training.length >= 2, 'the training curve is returned');
+  // The model before fine-tuning comes back too (the report measures what the stage bought), and is another model.
+  assert.ok(out.beforeFinetune && out.beforeFinetune !== out.lut, 'the LUT model before fine-tuning is returned');
+  assert.ok(out.beforeFinetune.metadataProps.some((e) => e.key?.startsWith('lutdla.layer.')), 'it is a LUT model');
 });

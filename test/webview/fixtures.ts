@@ -97,6 +97,7 @@ export function conversionReport(opts: { model?: string; shapes?: Shape[]; seed?
       { epoch: 2, loss: 0.51, heldOutAgreement: 0.978 },
       { epoch: 3, loss: 0.42, heldOutAgreement: 0.985 },
     ],
+    beforeFinetune: { lut: 0.9779, drop: 1.33, agreement: 0.981 },
   };
 }
 

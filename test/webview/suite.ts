@@ -140,6 +140,10 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
           // Every chart has a table next to it.
           const sections = await o.page.$$eval('section.section', (s) => s.map((x) => ({ chart: !!x.querySelector('canvas'), table: !!x.querySelector('table caption') })));
           assert(sections.every((s) => s.table), 'a section without a captioned table');
+          if (c.name === 'conversion') {
+            const text = await o.page.$eval('#app', (el) => (el as HTMLElement).innerText);
+            assert(/drop before fine-tuning 1\.33 points, after 0\.71 points/.test(text), 'the fine-tuning section does not say what the stage bought');
+          }
           if (c.name.includes('html-names')) {
             const found = await o.page.$$eval('#app img, #app script, #app b, #app i, #app svg', (els) => els.map((e) => e.outerHTML));
             assert(found.length === 0, `markup from the report became elements: ${found.join(', ')}`);

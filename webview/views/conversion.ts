@@ -171,8 +171,14 @@ export function renderConversion(ctx: ViewContext, r: ConversionReport): void {
 
   if (r.training?.length) {
     const tr = r.training;
+    const b = r.beforeFinetune;
     const t = section(ctx, {
       title: 'Fine-tuning',
+      description: b
+        ? b.drop !== null && r.accuracy.drop !== null
+          ? `Accuracy drop before fine-tuning ${b.drop.toFixed(2)} points, after ${r.accuracy.drop.toFixed(2)} points (agreement ${fmtPct(b.agreement)} → ${fmtPct(r.accuracy.agreement)}).`
+          : `Agreement with the original model before fine-tuning ${fmtPct(b.agreement)}, after ${fmtPct(r.accuracy.agreement)}.`
+        : undefined,
       chartLabel: 'Line chart: loss and held-out agreement per epoch',
       table: {
         id: 'training',

@@ -186,6 +186,14 @@ export const convertCommand: CliCommand = {
           }
         },
       });
+      // What the finetune stage bought: the LUT model as the layer-by-layer stages left it, on the same data.
+      let beforeFinetune: Awaited<ReturnType<typeof evaluate>> | undefined;
+      if (result.beforeFinetune) {
+        ctx.events.progress('evaluate', `LUT model before fine-tuning on ${evaluation.count} samples`);
+        beforeFinetune = await evaluate(model, result.beforeFinetune, evaluation, result.input, labels, {
+          label: path.basename(plan.modelPath), signal: ctx.signal,
+        });
+      }
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const stem = fileStem(plan.name);
       const lutName = `${stem}.lut.onnx`;
@@ -193,7 +201,7 @@ export const convertCommand: CliCommand = {
       const report = buildReport({
         model: plan.name, source: path.basename(plan.modelPath), output: lutName,
         config: { ...plan.lut, stages: plan.lutboost.stages, seed: plan.lutboost.seed },
-        result, accuracy, wallTimeS: (performance.now() - started) / 1000,
+        result, accuracy, beforeFinetune, wallTimeS: (performance.now() - started) / 1000,
         peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
       });
       out.write(lutName, writeModel(result.lut));

@@ -34,13 +34,19 @@ function gemm(M: number, Mh: number, k: number, n: number, seed: number): GemmDa
   return { k, n, W, bias, X, Y: withBias(matmul(X, W, M, k, n), M), M, Xheld, Yheld: withBias(matmul(Xheld, W, Mh, k, n), Mh), Mh };
 }
 
-test('the tables stage lowers the held-out layer error', async () => {
-  const d = gemm(3000, 800, 12, 6, 1);
-  const v = 4, c = 8;
+/** An l2 LUT of the GEMM from 15 k-means iterations, tables from the centroids. */
+async function kmeansLut(d: GemmData, v: number, c: number, seed: number): Promise<LutGemm> {
   const S = subspaces(d.k, v);
-  const km = await kmeans(toSubvectors(d.X, d.M, d.k, v), S, d.M, v, { metric: 'l2', c, iterations: 15, rngFor: (s) => Rng.derive(3, s) });
+  const km = await kmeans(toSubvectors(d.X, d.M, d.k, v), S, d.M, v, { metric: 'l2', c, iterations: 15, rngFor: (s) => Rng.derive(seed, s) });
   const lut: LutGemm = { k: d.k, n: d.n, v, c, S, metric: 'l2', centroids: km.centroids, tables: new Float32Array(0), bias: d.bias };
   lut.tables = tablesFromCentroids(lut, d.W);
+  return lut;
+}
+
+test('the tables stage lowers the held-out layer error', async () => {
+  const d = gemm(3000, 800, 12, 6, 1);
+  const v = 4;
+  const lut = await kmeansLut(d, v, 8, 3);
   const r = await fitTables(lut, { idx: encodeSub(lut, toSubvectors(d.X, d.M, d.k, v), d.M), Y: d.Y, M: d.M, idxHeld: encode(lut, d.Xheld, d.Mh), Yheld: d.Yheld, Mh: d.Mh });
   assert.equal(r.method, 'primal');
   assert.ok(r.kept, 'refit kept');
@@ -112,11 +118,8 @@ test('class scores: rows near a class boundary weigh more, and the weighted tabl
   margins.forEach((g, m) => assert.ok(Math.abs(w[m] - 1 / (1 + g / kappa)) < 1e-6, `row ${m}: ${w[m]}`));
   // The weighted fit favours the heavy rows: their error is lower than after an unweighted fit.
   const d = gemm(3000, 800, 12, 6, 4);
-  const v = 4, c = 8;
-  const S = subspaces(d.k, v);
-  const km = await kmeans(toSubvectors(d.X, d.M, d.k, v), S, d.M, v, { metric: 'l2', c, iterations: 15, rngFor: (s) => Rng.derive(5, s) });
-  const lut: LutGemm = { k: d.k, n: d.n, v, c, S, metric: 'l2', centroids: km.centroids, tables: new Float32Array(0), bias: d.bias };
-  lut.tables = tablesFromCentroids(lut, d.W);
+  const v = 4;
+  const lut = await kmeansLut(d, v, 8, 5);
   const inp = { idx: encodeSub(lut, toSubvectors(d.X, d.M, d.k, v), d.M), Y: d.Y, M: d.M, idxHeld: encode(lut, d.Xheld, d.Mh), Yheld: d.Yheld, Mh: d.Mh };
   const wt = decisionWeights(d.Y, d.M, d.n);
   const wh = decisionWeights(d.Yheld, d.Mh, d.n);

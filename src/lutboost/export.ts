@@ -3,8 +3,9 @@ import type { ConvertibleLayer } from '../onnx/analysis';
 import { attr, makeNode } from '../onnx/builder';
 import { formatLutMetadata } from '../onnx/layerInfo';
 import { floatTensor, int64Tensor, makeTensor } from '../onnx/tensor';
-import { OnnxFormatError, type ModelProto, type NodeProto, type TensorProto } from '../onnx/types';
+import { DataType, OnnxFormatError, type ModelProto, type NodeProto, type TensorProto } from '../onnx/types';
 import type { LutGemm } from './lutGemm';
+import { encodeTables, tableStorageFor, tableStorageNote } from './tableStorage';
 
 /**
  * Writes a LUT layer into an ONNX graph in standard operators, replacing the layer's node in place (same output
@@ -27,6 +28,9 @@ import type { LutGemm } from './lutGemm';
  *              -> [N, g, S, P*n] -> MatMul(ones [1, S], .) -> [N, g, 1, P*n]
  *   Conv:      [N, g, P, n] -> Transpose [N, g, n, P] -> Reshape [N, g*n, OH, OW] -> Add bias
  *   Gemm:      Reshape [..., n] -> Add bias
+ *
+ * The tables are stored at the layer's precision (int8 codes + scales, float16, bfloat16) and dequantized to the
+ * float32 tensor `tables` in the graph (src/lutboost/tableStorage.ts), exactly the engine's values.
  *
  * The Gather of table rows and the sum over subspaces are the OneHot x MatMul of the design without the zeros.
  * Measured per sample on mnist-12 (one onnxruntime thread, batch 1), the whole LUT model runs about 3x faster
@@ -213,7 +217,21 @@ export function exportLutLayer(model: ModelProto, ex: LutLayerExport): void {
   const flat = node('Add', [idx, i64('offsets', offsets, [GS, 1])], 'table_rows');
   const table = new Float32Array(GS * c * n);
   luts.forEach((l, gi) => table.set(l.tables, gi * S * c * n));
-  const picked = node('Gather', [f32('tables', [GS * c, n], table), flat], 'lookup', [attr.int('axis', 0)]);
+  const stored = encodeTables(table, GS * c, c, tableStorageFor(ex.precision, ex.quantized, opset), ex.precision, quantCodes(luts, ex.precision));
+  let tables: string;
+  if (stored.storage === 'int8') {
+    // Dequantized in the graph: q * scale is one float32 multiply, the engine's own rounding (quantize.ts).
+    const q = init(makeTensor('tables_q', [GS * c, n], stored.codes!));
+    tables = opset >= 13
+      ? node('DequantizeLinear', [q, f32('tables_scale', [GS * c], stored.rowScales!)], 'tables', [attr.int('axis', 0)])
+      : node('Mul', [node('Cast', [q], 'tables_cast', [attr.int('to', DataType.FLOAT)]), f32('tables_scale', [GS * c, 1], stored.rowScales!)], 'tables');
+  } else if (stored.storage === 'float16' || stored.storage === 'bfloat16') {
+    const [step, dt] = stored.storage === 'float16' ? ['tables_f16', DataType.FLOAT16] : ['tables_bf16', DataType.BFLOAT16];
+    tables = node('Cast', [init(makeTensor(step, [GS * c, n], stored.half!, dt))], 'tables', [attr.int('to', DataType.FLOAT)]);
+  } else {
+    tables = f32('tables', [GS * c, n], table);
+  }
+  const picked = node('Gather', [tables, flat], 'lookup', [attr.int('axis', 0)]);
   const perGroup = node('Reshape', [picked, i64('lookup_shape', [0, groups, S, -1])], 'lookup_grouped');
   let y = node('MatMul', [f32('ones', [1, S], new Float32Array(S).fill(1)), perGroup], 'accumulate');
 
@@ -248,11 +266,24 @@ export function exportLutLayer(model: ModelProto, ex: LutLayerExport): void {
 
   const md = formatLutMetadata(
     { ...layer.info, lut: { centroids: c, vector: v, metric, precision: ex.precision } },
-    { node: layer.node.name ?? '', input: layer.input, output: layer.output, prefix: p, tables: ex.quantized ? ex.precision : 'fp32', subspaces: S, padded: padBy, layout: LUT_LAYOUT },
+    { node: layer.node.name ?? '', input: layer.input, output: layer.output, prefix: p, tables: ex.quantized ? ex.precision : 'fp32', tableStorage: stored.storage, tableStorageNote: tableStorageNote(ex.precision, stored.storage), subspaces: S, padded: padBy, layout: LUT_LAYOUT },
   );
   const e = model.metadataProps.find((m) => m.key === md.key);
   if (e) e.value = md.value;
   else model.metadataProps.push(md);
+}
+
+/** The quantize stage's codes and per-subspace scales of all groups, when every group has them at `precision`. */
+function quantCodes(luts: LutGemm[], precision: Precision): { codes: Int8Array; scales: Float32Array } | undefined {
+  if (!luts.every((l) => l.quant?.precision === precision && l.quant.codes && l.quant.scales)) return undefined;
+  const { S, c, n } = luts[0];
+  const codes = new Int8Array(luts.length * S * c * n);
+  const scales = new Float32Array(luts.length * S);
+  luts.forEach((l, gi) => {
+    codes.set(l.quant!.codes!.subarray(0, S * c * n), gi * S * c * n);
+    scales.set(l.quant!.scales!.subarray(0, S), gi * S);
+  });
+  return { codes, scales };
 }
 
 function concatBias(luts: LutGemm[]): Float32Array {

@@ -16,15 +16,23 @@ export function bytesPerEntry(p: Precision | 'fp32'): number {
  * 2^-11 for fp16 (normal range) and 2^-8 for bf16.
  */
 export function quantizeTables(lut: LutGemm, precision: Precision): { tables: Float32Array; quant: NonNullable<LutGemm['quant']> } {
-  const { S, c, n } = lut;
-  const per = c * n;
-  const T = lut.tables;
+  const q = quantizeBlocks(lut.tables, lut.S, precision);
+  return { tables: q.tables, quant: { precision, scales: q.scales, codes: q.codes } };
+}
+
+/**
+ * quantizeTables' arithmetic on `blocks` equal blocks of T (a subspace table each). Shared with the export's
+ * integer initializers and the trainer's write-back (src/train/lutGraph.ts), so all three store the same integers
+ * and scales as the engine computes with. int4 codes are in [-7, 7].
+ */
+export function quantizeBlocks(T: Float32Array, blocks: number, precision: Precision): { tables: Float32Array; scales?: Float32Array; codes?: Int8Array } {
+  const per = T.length / blocks;
   const out = new Float32Array(T.length);
   if (precision === 'int8' || precision === 'int4') {
     const qmax = precision === 'int8' ? 127 : 7;
-    const scales = new Float32Array(S);
+    const scales = new Float32Array(blocks);
     const codes = new Int8Array(T.length);
-    for (let s = 0; s < S; s++) {
+    for (let s = 0; s < blocks; s++) {
       let amax = 0;
       for (let i = s * per; i < (s + 1) * per; i++) amax = Math.max(amax, Math.abs(T[i]));
       const scale = Math.fround(amax > 0 ? amax / qmax : 1);
@@ -35,10 +43,10 @@ export function quantizeTables(lut: LutGemm, precision: Precision): { tables: Fl
         out[i] = q * scale; // the same single rounding as onnxruntime's DequantizeLinear / Mul in float32
       }
     }
-    return { tables: out, quant: { precision, scales, codes } };
+    return { tables: out, scales, codes };
   }
   for (let i = 0; i < T.length; i++) {
     out[i] = precision === 'fp16' ? float16ToFloat32(float32ToFloat16(T[i])) : bfloat16ToFloat32(float32ToBfloat16(T[i]));
   }
-  return { tables: out, quant: { precision } };
+  return { tables: out };
 }

@@ -1,7 +1,8 @@
 import { centroidInitializers, LUT_LAYOUT } from '../lutboost/export';
+import { quantizeBlocks } from '../lutboost/quantize';
 import { LUT_METADATA_PREFIX } from '../onnx/layerInfo';
-import { floatTensor } from '../onnx/tensor';
-import type { ModelProto, TensorProto } from '../onnx/types';
+import { float32ToBfloat16, float32ToFloat16, floatTensor, makeTensor } from '../onnx/tensor';
+import { DataType, type ModelProto, type TensorProto } from '../onnx/types';
 import type { GraphNode, TrainGraph } from './graph';
 import { quantizeTableValues, TRAIN_DOMAIN, type LutMetric, type TablePrecision } from './ops/lut';
 import type { Tensor } from './tensor';
@@ -70,7 +71,7 @@ export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLay
     const core = graph.nodes.filter((n) => n.name.startsWith(prefix) && isCoreStep(n.name.slice(prefix.length)));
     const acc = core.find((n) => n.name === `${prefix}accumulate`);
     const tablesName = `${prefix}tables`;
-    const T = graph.initializers.get(tablesName);
+    const T = readTables(graph, prefix);
     if (!acc || !T) throw new Error(`LUT layer '${name}': the converted model does not have the expected ${prefix}accumulate node and ${tablesName} initializer`);
     const centroidsName = `${prefix}centroids`;
     const C = readCentroids(graph, prefix, metric, T.shape[0], name);
@@ -107,6 +108,39 @@ export function fuseLutLayers(graph: TrainGraph, model: ModelProto): FusedLutLay
     layers.push({ name, prefix, metric, precision, c, v, groups, centroids: centroidsName, tables: tablesName, bias: graph.initializers.has(biasName) ? biasName : undefined });
   }
   return layers;
+}
+
+/**
+ * The layer's float32 tables [GS*c, n] in any storage of src/lutboost/tableStorage.ts: an initializer `tables`, or
+ * the nodes that dequantize `tables_q` x `tables_scale` / widen `tables_f16` / `tables_bf16` into it. Those nodes
+ * and initializers leave the graph and `tables` becomes the (dequantized) initializer the fused lookup trains.
+ */
+function readTables(graph: TrainGraph, prefix: string): Tensor | undefined {
+  const name = `${prefix}tables`;
+  const direct = graph.initializers.get(name);
+  if (direct) return direct;
+  const get = (step: string): Tensor | undefined => graph.initializers.get(prefix + step);
+  const q = get('tables_q');
+  const scale = get('tables_scale');
+  const half = get('tables_f16') ?? get('tables_bf16');
+  let T: Tensor;
+  if (q && scale) {
+    const [rows, n] = q.shape;
+    if (scale.data.length !== rows) throw new Error(`${prefix}tables_scale has ${scale.data.length} values for ${rows} table rows`);
+    const data = new Float32Array(q.data.length);
+    // q * scale rounded once to float32: what DequantizeLinear (or Cast + Mul) computes in onnxruntime.
+    for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) data[r * n + j] = q.data[r * n + j] * scale.data[r];
+    T = { shape: q.shape.slice(), data };
+  } else if (half) {
+    T = { shape: half.shape.slice(), data: half.data.slice() }; // already widened exactly on import
+  } else {
+    return undefined;
+  }
+  const steps = new Set([`${prefix}tables`, `${prefix}tables_cast`]);
+  graph.nodes = graph.nodes.filter((nd) => !steps.has(nd.name));
+  for (const step of ['tables_q', 'tables_scale', 'tables_f16', 'tables_bf16']) graph.initializers.delete(prefix + step);
+  graph.initializers.set(name, T);
+  return T;
 }
 
 /**
@@ -231,10 +265,39 @@ export function writeLutLayerBack(model: ModelProto, graph: TrainGraph, layer: F
   } else {
     set(layer.centroids, [GS, c, v], C.data);
   }
-  const T = graph.initializers.get(layer.tables)!;
-  set(layer.tables, T.shape, quantizeTableValues(T.data, GS, layer.precision));
+  writeTablesBack(g.initializer, layer, graph.initializers.get(layer.tables)!, GS, put);
   if (layer.bias) {
     const b = graph.initializers.get(layer.bias)!;
     set(layer.bias, b.shape, b.data);
   }
+}
+
+/**
+ * Writes trained tables in the storage the converted model already has (src/lutboost/tableStorage.ts): int8 codes
+ * + per-row scales, float16 / bfloat16, or float32 holding the dequantized values. The codes come from the same
+ * quantization as the fused lookup's forward pass (quantizeTableValues), so onnxruntime computes what it trained.
+ */
+function writeTablesBack(inits: TensorProto[], layer: FusedLutLayer, T: Tensor, GS: number, put: (t: TensorProto) => void): void {
+  const p = layer.prefix;
+  const find = (step: string): TensorProto | undefined => inits.find((t) => t.name === p + step);
+  const q = find('tables_q');
+  const scale = find('tables_scale');
+  if (q && scale) {
+    if (layer.precision !== 'int8' && layer.precision !== 'int4') throw new Error(`LUT layer '${layer.name}': int8 table storage for ${layer.precision} tables`);
+    const r = quantizeBlocks(T.data, GS, layer.precision);
+    const [rows, n] = T.shape;
+    const c = rows / GS;
+    const rowScales = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) rowScales[i] = r.scales![Math.floor(i / c)];
+    put(makeTensor(p + 'tables_q', [rows, n], r.codes!, DataType.INT8));
+    put(makeTensor(p + 'tables_scale', scale.dims, rowScales, DataType.FLOAT));
+    return;
+  }
+  for (const [step, dt, enc] of [['tables_f16', DataType.FLOAT16, float32ToFloat16], ['tables_bf16', DataType.BFLOAT16, float32ToBfloat16]] as const) {
+    if (!find(step)) continue;
+    // Rounding to the storage type is the fp16 / bf16 quantization itself (round to nearest even).
+    put(makeTensor(p + step, T.shape, Uint16Array.from(T.data, enc), dt));
+    return;
+  }
+  put(floatTensor(layer.tables, T.shape, quantizeTableValues(T.data, GS, layer.precision)));
 }

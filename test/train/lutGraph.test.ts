@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Metric } from '../../src/dsl/config';
+import type { Metric, Precision } from '../../src/dsl/config';
 import { analyzeModel } from '../../src/onnx/analysis';
 import { attr, GraphBuilder } from '../../src/onnx/builder';
 import { createSession, release, runFloat } from '../../src/onnx/runtime';
-import { int64Tensor } from '../../src/onnx/tensor';
-import type { ModelProto } from '../../src/onnx/types';
+import { int64Tensor, tensorToFloat32 } from '../../src/onnx/tensor';
+import type { ModelProto, TensorProto } from '../../src/onnx/types';
 import { exportLutLayer } from '../../src/lutboost/export';
 import { subspaces, type LutGemm } from '../../src/lutboost/lutGemm';
+import { quantizeTables } from '../../src/lutboost/quantize';
 import { Rng } from '../../src/lutboost/prng';
 import { Executor } from '../../src/train/executor';
 import { fuseLutLayers, writeLutLayerBack } from '../../src/train/lutGraph';
@@ -25,7 +26,7 @@ function rand(n: number, seed: number, scale = 1): Float32Array {
  * changing the fused centroids, tables and bias and writing them back, the two still agree; and the written-back
  * model differs from the first export (the new values were really written).
  */
-async function roundTrip(model: ModelProto, inputDims: number[], metric: Metric, v: number, c: number): Promise<void> {
+async function roundTrip(model: ModelProto, inputDims: number[], metric: Metric, v: number, c: number, precision?: Precision): Promise<void> {
   const a = await analyzeModel(model, { inputShapes: { x: inputDims } });
   assert.equal(a.layers.length, 2, 'both layers are convertible');
   const lut = structuredClone(a.model);
@@ -35,9 +36,13 @@ async function roundTrip(model: ModelProto, inputDims: number[], metric: Metric,
     const luts: LutGemm[] = Array.from({ length: groups }, (_, g) => {
       const centroids = rand(S * c * v, 10 + li * 7 + g, 2);
       for (let s = 0; s < S; s++) for (let j = 0; j < c; j++) for (let d = 0; d < v; d++) if (s * v + d >= k) centroids[(s * c + j) * v + d] = 0;
-      return { k, n, v, c, S, metric, centroids, tables: rand(S * c * n, 20 + li * 7 + g), bias: layer.bias?.slice(g * n, (g + 1) * n) };
+      const l: LutGemm = { k, n, v, c, S, metric, centroids, tables: rand(S * c * n, 20 + li * 7 + g), bias: layer.bias?.slice(g * n, (g + 1) * n) };
+      if (!precision) return l;
+      // The quantize stage's output: tables on the precision's grid, with its codes and scales.
+      const q = quantizeTables(l, precision);
+      return { ...l, tables: q.tables, quant: q.quant };
     });
-    exportLutLayer(lut, { layer, luts, precision: 'int8', quantized: false, inputRank: layer.inputShape!.length });
+    exportLutLayer(lut, { layer, luts, precision: precision ?? 'int8', quantized: !!precision, inputRank: layer.inputShape!.length });
   });
   const x = rand(inputDims.reduce((p, d) => p * d, 1), 3, 2);
   const out = a.model.graph!.output[0].name!;
@@ -61,6 +66,10 @@ async function roundTrip(model: ModelProto, inputDims: number[], metric: Metric,
     return want;
   };
   const first = await both(lut, 'exported');
+  const storage = precision === 'int8' || precision === 'int4' ? 'tables_q' : precision === 'fp16' ? 'tables_f16' : precision === 'bf16' ? 'tables_bf16' : 'tables';
+  const stored = (): TensorProto[] => a.layers.map((l) => lut.graph!.initializer.find((t) => t.name === `lut/${l.info.name}/${storage}`)!);
+  const before = stored();
+  assert.ok(before.every((t) => t), `every layer stores ${storage}`);
 
   const g = graphFromOnnx(lut, () => false);
   const layers = fuseLutLayers(g, lut);
@@ -74,6 +83,15 @@ async function roundTrip(model: ModelProto, inputDims: number[], metric: Metric,
     writeLutLayerBack(lut, g, l);
   }
   const second = await both(lut, 'written back');
+  // Written back in the same storage (type and shape), re-quantized: int codes stay within +-qmax.
+  stored().forEach((t, i) => {
+    assert.equal(t.dataType, before[i].dataType);
+    assert.deepEqual(t.dims, before[i].dims);
+    if (precision === 'int8' || precision === 'int4') {
+      const qmax = precision === 'int8' ? 127 : 7;
+      assert.ok(tensorToFloat32(t).every((z) => Math.abs(z) <= qmax && Number.isInteger(z)));
+    }
+  });
   assert.ok(second.some((z, i) => z !== first[i]), 'writing back changed nothing');
 }
 
@@ -103,5 +121,32 @@ for (const metric of ['l2', 'l1', 'chebyshev'] as Metric[]) {
     b.addNode('Gemm', ['ht', 'B', 'C'], ['y'], [attr.int('transA', 1)], 'fc2');
     b.addOutput('y');
     await roundTrip(b.build(), [2, 3, 10], metric, 3, 4);
+  });
+}
+
+// Tables stored at their precision (src/lutboost/tableStorage.ts): read dequantized, written back in the same form.
+for (const [precision, metric] of [['int8', 'l2'], ['int4', 'l1'], ['fp16', 'chebyshev'], ['bf16', 'l2']] as [Precision, Metric][]) {
+  test(`trainer reads and writes back ${precision} tables of exported Conv and Gemm / MatMul LUT layers (${metric})`, async () => {
+    const b = new GraphBuilder('conv', 13);
+    b.addInput('x', [2, 4, 9, 7]);
+    b.addFloat('w', [6, 2, 3, 2], rand(6 * 2 * 6, 1));
+    b.addFloat('bias', [6], rand(6, 2));
+    b.addNode('Conv', ['x', 'w', 'bias'], ['h'], [attr.string('auto_pad', 'SAME_UPPER'), attr.ints('strides', [2, 1]), attr.int('group', 2)], 'conv1');
+    b.addFloat('w2', [5, 6, 2, 2], rand(5 * 6 * 4, 4));
+    b.addNode('Conv', ['h', 'w2'], ['y'], [attr.ints('dilations', [2, 1])], 'conv2');
+    b.addOutput('y');
+    await roundTrip(b.build(), [2, 4, 9, 7], metric, 4, 8, precision);
+
+    const m = new GraphBuilder('mlp', 17);
+    m.addInput('x', [2, 3, 10]);
+    m.addFloat('W', [10, 7], rand(70, 4));
+    m.addNode('MatMul', ['x', 'W'], ['h'], [], 'fc1');
+    m.addInitializer(int64Tensor('flat', [2], [7, 6]));
+    m.addNode('Reshape', ['h', 'flat'], ['ht'], [], 'reshape');
+    m.addFloat('B', [7, 3], rand(21, 6));
+    m.addFloat('C', [3], rand(3, 5));
+    m.addNode('Gemm', ['ht', 'B', 'C'], ['y'], [attr.int('transA', 1)], 'fc2');
+    m.addOutput('y');
+    await roundTrip(m.build(), [2, 3, 10], metric, 3, 4, precision);
   });
 }

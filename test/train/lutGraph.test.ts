@@ -95,58 +95,48 @@ async function roundTrip(model: ModelProto, inputDims: number[], metric: Metric,
   assert.ok(second.some((z, i) => z !== first[i]), 'writing back changed nothing');
 }
 
+/** Two Convs: grouped with SAME_UPPER padding and strides, then K = 6 * 2 * 2 = 24 (a multiple of v = 4, unfolded by a depthwise identity) with dilation 2. */
+function convModel(): ModelProto {
+  const b = new GraphBuilder('conv', 13);
+  b.addInput('x', [2, 4, 9, 7]);
+  b.addFloat('w', [6, 2, 3, 2], rand(6 * 2 * 6, 1));
+  b.addFloat('bias', [6], rand(6, 2));
+  b.addNode('Conv', ['x', 'w', 'bias'], ['h'], [attr.string('auto_pad', 'SAME_UPPER'), attr.ints('strides', [2, 1]), attr.int('group', 2)], 'conv1');
+  b.addFloat('w2', [5, 6, 2, 2], rand(5 * 6 * 4, 4));
+  b.addNode('Conv', ['h', 'w2'], ['y'], [attr.ints('dilations', [2, 1])], 'conv2');
+  b.addOutput('y');
+  return b.build();
+}
+
+/** A rank-3 MatMul, a reshape, then a Gemm with transA. */
+function mlpModel(): ModelProto {
+  const b = new GraphBuilder('mlp', 17);
+  b.addInput('x', [2, 3, 10]);
+  b.addFloat('W', [10, 7], rand(70, 4));
+  b.addNode('MatMul', ['x', 'W'], ['h'], [], 'fc1');
+  b.addInitializer(int64Tensor('flat', [2], [7, 6]));
+  b.addNode('Reshape', ['h', 'flat'], ['ht'], [], 'reshape');
+  b.addFloat('B', [7, 3], rand(21, 6));
+  b.addFloat('C', [3], rand(3, 5));
+  b.addNode('Gemm', ['ht', 'B', 'C'], ['y'], [attr.int('transA', 1)], 'fc2');
+  b.addOutput('y');
+  return b.build();
+}
+
 for (const metric of ['l2', 'l1', 'chebyshev'] as Metric[]) {
   test(`trainer reads and writes back exported Conv LUT layers (${metric}: groups 2, K padded to v, SAME_UPPER, stride 2; and a depthwise-unfolded conv)`, async () => {
-    const b = new GraphBuilder('conv', 13);
-    b.addInput('x', [2, 4, 9, 7]);
-    b.addFloat('w', [6, 2, 3, 2], rand(6 * 2 * 6, 1));
-    b.addFloat('bias', [6], rand(6, 2));
-    b.addNode('Conv', ['x', 'w', 'bias'], ['h'], [attr.string('auto_pad', 'SAME_UPPER'), attr.ints('strides', [2, 1]), attr.int('group', 2)], 'conv1');
-    // K = 6 * 2 * 2 = 24, a multiple of v = 4: unfolded by a depthwise identity; dilation 2.
-    b.addFloat('w2', [5, 6, 2, 2], rand(5 * 6 * 4, 4));
-    b.addNode('Conv', ['h', 'w2'], ['y'], [attr.ints('dilations', [2, 1])], 'conv2');
-    b.addOutput('y');
-    await roundTrip(b.build(), [2, 4, 9, 7], metric, 4, 8);
+    await roundTrip(convModel(), [2, 4, 9, 7], metric, 4, 8);
   });
 
   test(`trainer reads and writes back exported Gemm / MatMul LUT layers (${metric}: transA, rank-3 MatMul input)`, async () => {
-    const b = new GraphBuilder('mlp', 17);
-    b.addInput('x', [2, 3, 10]);
-    b.addFloat('W', [10, 7], rand(70, 4));
-    b.addNode('MatMul', ['x', 'W'], ['h'], [], 'fc1');
-    b.addInitializer(int64Tensor('flat', [2], [7, 6]));
-    b.addNode('Reshape', ['h', 'flat'], ['ht'], [], 'reshape');
-    b.addFloat('B', [7, 3], rand(21, 6));
-    b.addFloat('C', [3], rand(3, 5));
-    b.addNode('Gemm', ['ht', 'B', 'C'], ['y'], [attr.int('transA', 1)], 'fc2');
-    b.addOutput('y');
-    await roundTrip(b.build(), [2, 3, 10], metric, 3, 4);
+    await roundTrip(mlpModel(), [2, 3, 10], metric, 3, 4);
   });
 }
 
 // Tables stored at their precision (src/lutboost/tableStorage.ts): read dequantized, written back in the same form.
 for (const [precision, metric] of [['int8', 'l2'], ['int4', 'l1'], ['fp16', 'chebyshev'], ['bf16', 'l2']] as [Precision, Metric][]) {
   test(`trainer reads and writes back ${precision} tables of exported Conv and Gemm / MatMul LUT layers (${metric})`, async () => {
-    const b = new GraphBuilder('conv', 13);
-    b.addInput('x', [2, 4, 9, 7]);
-    b.addFloat('w', [6, 2, 3, 2], rand(6 * 2 * 6, 1));
-    b.addFloat('bias', [6], rand(6, 2));
-    b.addNode('Conv', ['x', 'w', 'bias'], ['h'], [attr.string('auto_pad', 'SAME_UPPER'), attr.ints('strides', [2, 1]), attr.int('group', 2)], 'conv1');
-    b.addFloat('w2', [5, 6, 2, 2], rand(5 * 6 * 4, 4));
-    b.addNode('Conv', ['h', 'w2'], ['y'], [attr.ints('dilations', [2, 1])], 'conv2');
-    b.addOutput('y');
-    await roundTrip(b.build(), [2, 4, 9, 7], metric, 4, 8, precision);
-
-    const m = new GraphBuilder('mlp', 17);
-    m.addInput('x', [2, 3, 10]);
-    m.addFloat('W', [10, 7], rand(70, 4));
-    m.addNode('MatMul', ['x', 'W'], ['h'], [], 'fc1');
-    m.addInitializer(int64Tensor('flat', [2], [7, 6]));
-    m.addNode('Reshape', ['h', 'flat'], ['ht'], [], 'reshape');
-    m.addFloat('B', [7, 3], rand(21, 6));
-    m.addFloat('C', [3], rand(3, 5));
-    m.addNode('Gemm', ['ht', 'B', 'C'], ['y'], [attr.int('transA', 1)], 'fc2');
-    m.addOutput('y');
-    await roundTrip(m.build(), [2, 3, 10], metric, 3, 4, precision);
+    await roundTrip(convModel(), [2, 4, 9, 7], metric, 4, 8, precision);
+    await roundTrip(mlpModel(), [2, 3, 10], metric, 3, 4, precision);
   });
 }

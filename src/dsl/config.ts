@@ -60,6 +60,7 @@ export interface LutboostSettings {
   epochs?: number; // finetune
   learningRate?: number; // finetune
   temperature?: number; // finetune distillation
+  reconstruction?: number; // finetune: weight of the per-layer output reconstruction terms
 }
 
 export interface Preprocess {

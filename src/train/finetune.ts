@@ -1,4 +1,5 @@
-import { cloneModel } from '../onnx/model';
+import { LUT_METADATA_PREFIX } from '../onnx/layerInfo';
+import { cloneModel, metadataOf } from '../onnx/model';
 import { createSession, release, runFloat } from '../onnx/runtime';
 import type { ModelProto } from '../onnx/types';
 import { Executor } from './executor';
@@ -58,6 +59,11 @@ export interface FinetuneOptions {
   augment?: 'auto' | 'shift' | 'none' | Partial<ImageAugmentation>;
   /** Learning rate of the centroids relative to the tables' (their gradient is a surrogate; 0 freezes them). */
   centroidRate?: number;
+  /**
+   * Weight of the per-layer reconstruction terms: each LUT layer's output error against the original model's
+   * output of the same layer on the same (augmented) batch, relative to that output's energy. 0 turns them off.
+   */
+  reconstruction?: number;
   /** Also train the layers that stay dense. */
   trainDense?: boolean;
   signal?: AbortSignal;
@@ -95,7 +101,7 @@ export class FinetuneCancelled extends Error {
   }
 }
 
-const DEFAULTS = { epochs: 8, learningRate: 0.002, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1, centroidRate: 1 };
+const DEFAULTS = { reconstruction: 0, epochs: 8, learningRate: 0.002, batchSize: 32, seed: 1, holdout: 0.2, patience: 3, labelWeight: 0.5, softness: 1, centroidRate: 1 };
 
 /** Logits of a model for every sample, with onnxruntime (one sample at a time when its batch is fixed to 1). */
 export async function modelLogits(model: ModelProto, data: FinetuneData, label = 'original model'): Promise<Float32Array> {
@@ -191,13 +197,13 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   const heldOut = perm.subarray(data.count - nHeld);
   const trainIdx = perm.subarray(0, data.count - nHeld);
 
-  // Augmentation needs the teacher on the executor (each augmented batch is new).
+  // Augmentation and the reconstruction terms need the teacher on the executor (each augmented batch is new).
   const imageLike = rowShape.length === 3 && rowShape[1] >= 8 && rowShape[2] >= 8;
   const aug: ImageAugmentation | undefined = typeof o.augment === 'object' ? { shift: 0, rotate: 0, scale: 0, mixup: 0, ...o.augment }
     : o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike) ? { shift: 2, rotate: 0, scale: 0, mixup: 0 } : undefined;
-  const wantShift = aug !== undefined;
+  const wantShift = aug !== undefined && imageLike;
   let teacherEx: Executor | undefined;
-  if (wantShift && original && imageLike) {
+  if ((wantShift || o.reconstruction > 0) && original) {
     try {
       const tg = graphFromOnnx(original, () => false);
       relaxBatch(tg);
@@ -206,6 +212,13 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
       teacherEx = undefined; // an operator the executor lacks: train without augmentation
     }
   }
+  // Layer outputs compared by the reconstruction terms: the LUT layers' outputs, named as in the original model.
+  const meta = metadataOf(lutModel);
+  const layerOutputs = o.reconstruction > 0 && teacherEx
+    ? layers.map((l) => (JSON.parse(meta[LUT_METADATA_PREFIX + l.name] ?? '{}') as { output?: string }).output)
+      .filter((n): n is string => !!n && n !== outName)
+    : [];
+  let batchTeacherLayers = new Map<string, Tensor>();
   const augRng = new Rng(o.seed ^ 0xa06);
   let batchTeacher: Tensor | undefined;
 
@@ -280,8 +293,10 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
       const samples = Array.from(idx, (i) => trainIdx[i]);
       const x = batchOf(samples);
       if (!teacherEx) return { [data.input]: x };
-      augmentImages(x, rowShape, augRng, aug!);
-      batchTeacher = teacherEx.forward({ [data.input]: x }).get(teacherEx.graph.outputs[0].name)!;
+      if (wantShift) augmentImages(x, rowShape, augRng, aug!);
+      const tv = teacherEx.forward({ [data.input]: x }, { fetch: [teacherEx.graph.outputs[0].name, ...layerOutputs] });
+      batchTeacher = tv.get(teacherEx.graph.outputs[0].name)!;
+      batchTeacherLayers = new Map(layerOutputs.map((n) => [n, tv.get(n)!]));
       return { [data.input]: x };
     },
     loss: (values, idx) => {
@@ -297,8 +312,27 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
         loss += o.labelWeight * ce.loss;
         for (let i = 0; i < grad.data.length; i++) grad.data[i] += o.labelWeight * ce.grad.data[i];
       }
-      return { loss, seeds: new Map([[outName, grad]]) };
+      const seeds = new Map([[outName, grad]]);
+      for (const name of layerOutputs) {
+        const ys = values.get(name);
+        const yt = batchTeacherLayers.get(name);
+        if (!ys || !yt || ys.data.length !== yt.data.length) continue;
+        let energy = 0;
+        for (let i = 0; i < yt.data.length; i++) energy += yt.data[i] * yt.data[i];
+        const scale = o.reconstruction / Math.max(energy, 1e-30);
+        const g = new Float32Array(ys.data.length);
+        let err = 0;
+        for (let i = 0; i < g.length; i++) {
+          const d = ys.data[i] - yt.data[i];
+          err += d * d;
+          g[i] = 2 * scale * d;
+        }
+        loss += scale * err;
+        seeds.set(name, { shape: ys.shape.slice(), data: g });
+      }
+      return { loss, seeds };
     },
+    fetch: [outName, ...layerOutputs],
     onStep: (step, total) => o.onProgress?.(step / total, `fine-tuning step ${step}/${total}`),
     evaluate: async (epoch) => {
       if (epoch === 0) return heldOutScore(before);

@@ -16,6 +16,7 @@ export async function finetuneStage(ctx: FinetuneContext): Promise<HookResult> {
     epochs: s.epochs,
     learningRate: s.learningRate,
     temperature: s.temperature,
+    reconstruction: s.reconstruction,
     seed: s.seed,
     holdout: s.holdout > 0 && s.holdout < 1 ? s.holdout : undefined,
     signal: ctx.signal,

@@ -5,7 +5,8 @@ import { Dataset } from '../../src/data/dataset';
 import type { Metric } from '../../src/dsl/config';
 import { finetuneHook } from '../../src/lutboost/finetune';
 import { convertModel } from '../../src/lutboost/pipeline';
-import { writeModel } from '../../src/onnx/model';
+import { LUT_METADATA_PREFIX } from '../../src/onnx/layerInfo';
+import { metadataOf, writeModel } from '../../src/onnx/model';
 import { Executor } from '../../src/train/executor';
 import { FinetuneCancelled, finetuneLutModel, modelLogits, type FinetuneData } from '../../src/train/finetune';
 import type { TrainGraph } from '../../src/train/graph';
@@ -124,4 +125,33 @@ test('the conversion pipeline runs the registered finetune stage', async () => {
   // The model before fine-tuning comes back too (the report measures what the stage bought), and is another model.
   assert.ok(out.beforeFinetune && out.beforeFinetune !== out.lut, 'the LUT model before fine-tuning is returned');
   assert.ok(out.beforeFinetune.metadataProps.some((e) => e.key?.startsWith('lutdla.layer.')), 'it is a LUT model');
+});
+
+test('finetune with reconstruction terms: the LUT layers move their outputs towards the original layers\' outputs', async () => {
+  const { original, lut, data } = await converted('l2');
+  const meta = metadataOf(lut);
+  const outputs = Object.entries(meta).filter(([k]) => k.startsWith(LUT_METADATA_PREFIX)).map(([, v]) => (JSON.parse(v) as { output: string }).output);
+  assert.ok(outputs.length === 2, `layer outputs ${outputs}`);
+  const x = { x: { shape: [COUNT, 1, H, H], data: data.samples } };
+  const tg = graphFromOnnx(original, () => false);
+  relaxBatch(tg);
+  const teacher = new Executor(tg).forward(x, { fetch: outputs });
+  const layerError = (m: ModelProto): number => {
+    const got = lutExecutor(m).forward(x, { fetch: outputs });
+    let e = 0;
+    for (const n of outputs) {
+      const a = got.get(n)!.data;
+      const b = teacher.get(n)!.data;
+      let d = 0, s = 0;
+      for (let i = 0; i < a.length; i++) {
+        d += (a[i] - b[i]) ** 2;
+        s += b[i] * b[i];
+      }
+      e += d / s;
+    }
+    return e;
+  };
+  const r = await finetuneLutModel(lut, original, data, { epochs: 6, learningRate: 0.02, temperature: 1, holdout: 0.25, patience: 6, seed: 2, reconstruction: 5 });
+  assert.ok(r.bestEpoch > 0, 'some epoch was better than the start on the held-out samples');
+  assert.ok(layerError(r.model) < layerError(lut), `summed relative layer-output error ${layerError(lut)} -> ${layerError(r.model)}`);
 });

@@ -8,7 +8,7 @@ import { convertModel } from '../../src/lutboost/pipeline';
 import { LUT_METADATA_PREFIX } from '../../src/onnx/layerInfo';
 import { metadataOf, writeModel } from '../../src/onnx/model';
 import { Executor } from '../../src/train/executor';
-import { FinetuneCancelled, finetuneLutModel, modelLogits, type FinetuneData } from '../../src/train/finetune';
+import { FinetuneCancelled, finetuneLutModel, modelLogits, significantScore, type FinetuneData } from '../../src/train/finetune';
 import type { TrainGraph } from '../../src/train/graph';
 import { distillationKL } from '../../src/train/loss';
 import { fuseLutLayers, relaxBatch } from '../../src/train/lutGraph';
@@ -76,8 +76,11 @@ for (const metric of ['l2', 'l1', 'chebyshev'] as Metric[]) {
   test(`finetune (${metric}): lowers the distillation loss, and onnxruntime computes what the executor computes`, async () => {
     const { original, lut, data } = await converted(metric);
     const teacher = await modelLogits(original, data);
-    const r = await finetuneLutModel(lut, original, data, { epochs: 6, learningRate: 0.02, temperature: 1, holdout: 0.25, patience: 6, seed: 2 });
+    const given = writeModel(lut);
+    const r = await finetuneLutModel(lut, original, data, { epochs: 6, learningRate: 0.02, temperature: 1, holdout: 0.25, patience: 6, seed: 2, significance: 0 });
     assert.ok(r.layers.length === 2, `layers ${r.layers}`);
+    // Training works on copies: the model it was given is left as it was (the report evaluates it as "before").
+    assert.deepEqual(writeModel(lut), given, 'fine-tuning changed the model it was given');
     assert.ok(r.curve.length >= 2 && r.curve[0].epoch === 0);
     const before = klOf(lut, teacher, data);
     const after = klOf(r.model, teacher, data);
@@ -151,7 +154,22 @@ test('finetune with reconstruction terms: the LUT layers move their outputs towa
     }
     return e;
   };
-  const r = await finetuneLutModel(lut, original, data, { epochs: 6, learningRate: 0.02, temperature: 1, holdout: 0.25, patience: 6, seed: 2, reconstruction: 5 });
+  const r = await finetuneLutModel(lut, original, data, { epochs: 6, learningRate: 0.02, temperature: 1, holdout: 0.25, patience: 6, seed: 2, significance: 0, reconstruction: 5 });
   assert.ok(r.bestEpoch > 0, 'some epoch was better than the start on the held-out samples');
   assert.ok(layerError(r.model) < layerError(lut), `summed relative layer-output error ${layerError(lut)} -> ${layerError(r.model)}`);
+});
+
+test('an epoch replaces the starting point only when its held-out gain is larger than twice its standard error', () => {
+  const start = { agreement: 0.9, loss: 0, perImage: Float64Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? 0 : 1)) };
+  // Clear gain: 10 images fixed, none broken.
+  const better = Float64Array.from(start.perImage);
+  for (let i = 0; i < 100; i += 10) better[i] = 1;
+  assert.equal(significantScore({ agreement: 0.95, loss: 0, perImage: better }, start), 0.95);
+  // A net gain of 1 image out of 7 changed (4 fixed, 3 broken): noise, the start stays.
+  const noisy = Float64Array.from(start.perImage);
+  for (const i of [0, 10, 20, 30]) noisy[i] = 1;
+  for (const i of [1, 2, 3]) noisy[i] = 0;
+  assert.equal(significantScore({ agreement: 0.905, loss: 0, perImage: noisy }, start), -Infinity);
+  // With z = 0 any gain counts.
+  assert.equal(significantScore({ agreement: 0.905, loss: 0, perImage: noisy }, start, 0), 0.905);
 });

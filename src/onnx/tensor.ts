@@ -260,10 +260,14 @@ function float8ToFloat32(b: number, dt: number): number {
   return e === 0 ? sign * m * 2 ** (1 - bias - 2) : sign * (1 + m / 4) * 2 ** (e - bias);
 }
 
-/** The tensor's values as float32 (any numeric type; int64 beyond 2^24 rounds). */
+/**
+ * The tensor's values as float32 (any numeric type; int64 beyond 2^24 rounds), in an array of their own: never
+ * the tensor's floatData or a view of its rawData, so a caller that changes them (a trainer) leaves the model alone.
+ */
 export function tensorToFloat32(t: TensorProto, where?: string): Float32Array {
   const v = numericValues(t, where);
-  return v instanceof Float32Array && v.buffer !== t.rawData?.buffer ? v : Float32Array.from(v);
+  const shared = v === t.floatData || (v instanceof Float32Array && v.buffer === t.rawData?.buffer);
+  return v instanceof Float32Array && !shared ? v : Float32Array.from(v);
 }
 
 /** The tensor's values as plain numbers (for small shape/axes tensors: int64 exact up to 2^53). */

@@ -101,22 +101,10 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
   if (enabled.has('centroids')) {
     t0 = now();
     const rows = Math.min(d.M, st.refineRows ?? 8192);
-    const pick = Rng.derive(st.seed, ...st.streams, 0x5eed).sampleIndices(d.M, rows);
-    const Xr = new Float32Array(rows * d.k);
-    const Yr = new Float32Array(rows * d.n);
-    pick.forEach((row, i) => {
-      Xr.set(d.X.subarray(row * d.k, (row + 1) * d.k), i * d.k);
-      Yr.set(d.Y.subarray(row * d.n, (row + 1) * d.n), i * d.n);
-    });
+    const { X: Xr, Y: Yr } = pickRows(d.X, d.Y, d.k, d.n, Rng.derive(st.seed, ...st.streams, 0x5eed).sampleIndices(d.M, rows));
     // The held-out check after every step uses at most 8192 held-out rows.
     const hr = Math.min(d.Mh, 8192);
-    const hpick = Rng.derive(st.seed, ...st.streams, 0x4e1d).sampleIndices(d.Mh, hr);
-    const Xh = new Float32Array(hr * d.k);
-    const Yh = new Float32Array(hr * d.n);
-    hpick.forEach((row, i) => {
-      Xh.set(d.Xheld.subarray(row * d.k, (row + 1) * d.k), i * d.k);
-      Yh.set(d.Yheld.subarray(row * d.n, (row + 1) * d.n), i * d.n);
-    });
+    const { X: Xh, Y: Yh } = pickRows(d.Xheld, d.Yheld, d.k, d.n, Rng.derive(st.seed, ...st.streams, 0x4e1d).sampleIndices(d.Mh, hr));
     const r = await refineCentroids(lut, {
       W: d.W, sub: toSubvectors(Xr, rows, d.k, v), Y: Yr, M: rows, subHeld: toSubvectors(Xh, hr, d.k, v), Yheld: Yh, Mh: hr,
       iterations: Math.min(st.iterations, 20), signal: st.signal,
@@ -184,6 +172,17 @@ export function decisionWeights(Y: Float32Array, M: number, n: number): Float64A
   const sorted = Float64Array.from(margin).sort();
   const kappa = Math.max(0.5 * (sorted[Math.floor(M / 2)] ?? 0), 1e-12);
   return margin.map((g) => 1 / (1 + g / kappa));
+}
+
+/** The given rows of inputs X [* x k] and targets Y [* x n], in the order given. */
+function pickRows(X: Float32Array, Y: Float32Array, k: number, n: number, rows: Int32Array): { X: Float32Array; Y: Float32Array } {
+  const Xs = new Float32Array(rows.length * k);
+  const Ys = new Float32Array(rows.length * n);
+  rows.forEach((row, i) => {
+    Xs.set(X.subarray(row * k, (row + 1) * k), i * k);
+    Ys.set(Y.subarray(row * n, (row + 1) * n), i * n);
+  });
+  return { X: Xs, Y: Ys };
 }
 
 /** The sub-vectors of the given rows, per subspace ([S][rows.length][v], shared memory for the worker pool). */

@@ -68,6 +68,14 @@ export function fastLayer(p: LayerPlan): LayerTiming {
   let prevTileRows = 0;
   let prevTileWidth = 0;
 
+  const bankResident = resident && NS === 2;
+  /** A tile's last step: starts when the previous step ends and its slices are `ready`, runs `cycles`. */
+  const lastStep = (ready: number, cycles: number): void => {
+    e2 = e1;
+    e1 = Math.max(e2, ready) + cycles;
+    immBusy += cycles;
+  };
+
   for (let gi = 0; gi < totalM; gi++) {
     const rows = gi % MT < MT - 1 ? p.mt : lastRows;
     ccmCycles += Math.ceil(rows / ch) * p.nc + c - 1;
@@ -92,23 +100,13 @@ export function fastLayer(p: LayerPlan): LayerTiming {
       e2 = e1;
       e1 = start + d;
       immBusy += d;
-      if (resident && NS === 2) {
-        // Step 1 of a layer whose slices stay in the banks: loaded only while the banks are first filled.
-        const ready = q0 + 1 < 2 ? dma(Math.ceil((sliceBits * width * lastSub) / 8), e2) : 0;
-        const st = Math.max(e1, ready);
-        d = rowCycles * lastSub;
-        e2 = e1;
-        e1 = st + d;
-        immBusy += d;
-        if (j === 0) nt0End = e1;
-        prevTileRows = rows;
-        prevTileWidth = width;
-        continue;
-      }
       // Steps 1..NS-1: only slices in the DMA queue; identical steps except possibly the last.
       const lastPartial = NS > 1 && lastSub !== p.spStep;
       const homEnd = lastPartial ? NS - 1 : NS;
-      if (homEnd > 1) {
+      if (bankResident) {
+        // Step 1 of a layer whose slices stay in the banks: loaded only while the banks are first filled.
+        lastStep(q0 + 1 < 2 ? dma(Math.ceil((sliceBits * width * lastSub) / 8), e2) : 0, rowCycles * lastSub);
+      } else if (homEnd > 1) {
         const sb = Math.ceil((sliceBits * width * p.spStep) / 8);
         const sd = dmaCycles(sb, bpc);
         d = rowCycles * p.spStep;
@@ -139,14 +137,7 @@ export function fastLayer(p: LayerPlan): LayerTiming {
           p2 = e2;
         }
       }
-      if (lastPartial) {
-        const ready = dma(Math.ceil((sliceBits * width * lastSub) / 8), e2);
-        const st = Math.max(e1, ready);
-        d = rowCycles * lastSub;
-        e2 = e1;
-        e1 = st + d;
-        immBusy += d;
-      }
+      if (lastPartial && !bankResident) lastStep(dma(Math.ceil((sliceBits * width * lastSub) / 8), e2), rowCycles * lastSub);
       if (j === 0) nt0End = e1;
       prevTileRows = rows;
       prevTileWidth = width;

@@ -1,3 +1,4 @@
+import { shiftSample } from '../lutboost/augment';
 import type { Rng } from './rng';
 import type { Tensor } from './tensor';
 
@@ -36,6 +37,10 @@ export function augmentImages(x: Tensor, rowShape: readonly number[], rng: Rng, 
     if (dx === 0 && dy === 0 && angle === 0 && zoom === 1) continue;
     const img = x.data.subarray(b * per, (b + 1) * per);
     src.set(img);
+    if (angle === 0 && zoom === 1) {
+      shiftSample(src, img, rowShape, dy, dx);
+      continue;
+    }
     // Inverse map: output pixel (y, x) reads the source at R^-1 (p - centre - d) / zoom + centre.
     const cos = Math.cos(angle) / zoom;
     const sin = Math.sin(angle) / zoom;

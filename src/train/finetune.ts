@@ -6,7 +6,7 @@ import { Executor } from './executor';
 import { argmaxRows, distillationKL, softmaxCrossEntropy } from './loss';
 import { fuseLutLayers, relaxBatch, writeLutLayerBack, type FusedLutLayer } from './lutGraph';
 import { graphFromOnnx, writeParamsBack } from './onnxGraph';
-import { shiftSample, SHIFTS } from '../lutboost/augment';
+import { canShift, shiftSample, SHIFTS } from '../lutboost/augment';
 import { augmentImages, type ImageAugmentation } from './augment';
 import { Rng } from './rng';
 import type { Tensor } from './tensor';
@@ -224,7 +224,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   const trainIdx = perm.subarray(0, data.count - nHeld);
 
   // Augmentation and the reconstruction terms need the teacher on the executor (each augmented batch is new).
-  const imageLike = rowShape.length === 3 && rowShape[1] >= 8 && rowShape[2] >= 8;
+  const imageLike = canShift(rowShape);
   const aug: ImageAugmentation | undefined = typeof o.augment === 'object' ? { shift: 0, rotate: 0, scale: 0, mixup: 0, ...o.augment }
     : o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike) ? { shift: 2, rotate: 0, scale: 0, mixup: 0 } : undefined;
   const wantShift = aug !== undefined && imageLike;

@@ -69,12 +69,6 @@ export function fastLayer(p: LayerPlan): LayerTiming {
   let prevTileWidth = 0;
 
   const bankResident = resident && NS === 2;
-  /** A tile's last step: starts when the previous step ends and its slices are `ready`, runs `cycles`. */
-  const lastStep = (ready: number, cycles: number): void => {
-    e2 = e1;
-    e1 = Math.max(e2, ready) + cycles;
-    immBusy += cycles;
-  };
 
   for (let gi = 0; gi < totalM; gi++) {
     const rows = gi % MT < MT - 1 ? p.mt : lastRows;
@@ -103,9 +97,12 @@ export function fastLayer(p: LayerPlan): LayerTiming {
       // Steps 1..NS-1: only slices in the DMA queue; identical steps except possibly the last.
       const lastPartial = NS > 1 && lastSub !== p.spStep;
       const homEnd = lastPartial ? NS - 1 : NS;
+      // A separate last step (of lastSub sub-steps) starts once its slices are ready (a plain local, not a
+      // closure: a closure would move e1/e2/immBusy into a context object on this hot loop).
+      let lastReady = -1;
       if (bankResident) {
         // Step 1 of a layer whose slices stay in the banks: loaded only while the banks are first filled.
-        lastStep(q0 + 1 < 2 ? dma(Math.ceil((sliceBits * width * lastSub) / 8), e2) : 0, rowCycles * lastSub);
+        lastReady = q0 + 1 < 2 ? dma(Math.ceil((sliceBits * width * lastSub) / 8), e2) : 0;
       } else if (homEnd > 1) {
         const sb = Math.ceil((sliceBits * width * p.spStep) / 8);
         const sd = dmaCycles(sb, bpc);
@@ -137,7 +134,13 @@ export function fastLayer(p: LayerPlan): LayerTiming {
           p2 = e2;
         }
       }
-      if (lastPartial && !bankResident) lastStep(dma(Math.ceil((sliceBits * width * lastSub) / 8), e2), rowCycles * lastSub);
+      if (lastPartial && !bankResident) lastReady = dma(Math.ceil((sliceBits * width * lastSub) / 8), e2);
+      if (lastReady >= 0) {
+        d = rowCycles * lastSub;
+        e2 = e1;
+        e1 = Math.max(e2, lastReady) + d;
+        immBusy += d;
+      }
       if (j === 0) nt0End = e1;
       prevTileRows = rows;
       prevTileWidth = width;

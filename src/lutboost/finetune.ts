@@ -13,6 +13,8 @@ export interface FinetuneContext {
   original: ModelProto;
   lut: ModelProto;
   calibration: Dataset;
+  /** Labels of the calibration samples, when known. */
+  labels?: Int32Array;
   input: ModelInput;
   settings: LutboostSettings;
   signal?: AbortSignal;

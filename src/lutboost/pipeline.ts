@@ -13,6 +13,7 @@ import type { LutGemm } from './lutGemm';
 import { canShift, shiftSample, SHIFTS, variantsFor } from './augment';
 import { AssignPool } from './pool';
 import { closeOrtMatmul } from './ortMatmul';
+import { heldOutMask } from './holdout';
 import { Rng } from './prng';
 import { bytesPerEntry } from './quantize';
 import { inputRows, outputRows, rowsPerSample } from './rows';
@@ -73,6 +74,8 @@ export interface ConvertInput {
   log?: (message: string, level?: 'info' | 'warning') => void;
   /** Calibration samples per onnxruntime run when the batch is free. */
   batchSize?: number;
+  /** Labels of the calibration samples, when known: the finetune stage then also learns from them. */
+  calibrationLabels?: Int32Array;
 }
 
 export interface ConvertOutput {
@@ -146,10 +149,6 @@ function checkPatterns(settings: ConvertSettings, names: string[], label: string
   }
 }
 
-function sampleIsHeld(seed: number, i: number, holdout: number): boolean {
-  return Rng.derive(seed, 0x401d, i).next() < holdout;
-}
-
 /**
  * LUTBoost, layer by layer in graph order. For each layer: its calibration inputs come from the model in which the
  * earlier layers are already LUT layers (so it learns to correct the error that reaches it), its targets from the
@@ -209,11 +208,8 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
   }
   if (!plans.length) progress({ stage: 'analyze', message: 'no layer to convert' });
 
-  const held = new Uint8Array(count);
-  let nHeld = 0;
-  for (let i = 0; i < count; i++) nHeld += held[i] = sampleIsHeld(lb.seed, i, lb.holdout) ? 1 : 0;
-  if (nHeld === 0) { held[count - 1] = 1; nHeld = 1; }
-  if (nHeld === count) { held[0] = 0; nHeld--; }
+  const held = heldOutMask(lb.seed, count, lb.holdout);
+  const nHeld = held.reduce((a, b) => a + b, 0);
   const nTrain = count - nHeld;
   // Few rows per table entry (a classifier: one row per image): such layers also calibrate on shifted copies of the
   // training images. Virtual sample i < count is image i; count + r * (A - 1) + (a - 1) is shift a of the r-th
@@ -432,7 +428,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
       else {
         progress({ stage: 'finetune', message: 'training the LUT model end to end' });
         const r = await hook({
-          original: analyzed.model, lut, calibration: inp.calibration, input, settings: lb, signal,
+          original: analyzed.model, lut, calibration: inp.calibration, labels: inp.calibrationLabels, input, settings: lb, signal,
           progress: (message, fraction) => progress({ stage: 'finetune', message, fraction }),
         });
         beforeFinetune = lut;

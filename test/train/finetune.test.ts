@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { memoryArray } from '../../src/data/array';
 import { Dataset } from '../../src/data/dataset';
 import type { Metric } from '../../src/dsl/config';
-import { finetuneHook } from '../../src/lutboost/finetune';
+import { finetuneHook, registerFinetune } from '../../src/lutboost/finetune';
 import { convertModel } from '../../src/lutboost/pipeline';
 import { LUT_METADATA_PREFIX } from '../../src/onnx/layerInfo';
 import { metadataOf, writeModel } from '../../src/onnx/model';
@@ -130,6 +130,30 @@ test('the conversion pipeline runs the registered finetune stage', async () => {
   assert.ok(out.beforeFinetune.metadataProps.some((e) => e.key?.startsWith('lutdla.layer.')), 'it is a LUT model');
 });
 
+test('the conversion hands the calibration labels to the finetune stage', async () => {
+  const real = finetuneHook()!;
+  let seen: Int32Array | undefined;
+  registerFinetune(async (ctx) => {
+    seen = ctx.labels;
+    return real(ctx);
+  });
+  try {
+    const calibration = new Dataset(memoryArray('calibration', [COUNT, 1, H, H], samples()));
+    const labels = Int32Array.from({ length: COUNT }, (_, i) => i % 3);
+    await convertModel({
+      model: graphToOnnx(tinyCnn(3)), label: 'tiny', calibration, calibrationLabels: labels,
+      settings: {
+        lut: { centroids: 4, vector: 3, metric: 'l2', precision: 'int8' },
+        lutboost: { stages: ['kmeans', 'quantize', 'finetune'], iterations: 5, samples: 4096, seed: 1, holdout: 0.25, epochs: 1 },
+        keep: [], layers: [],
+      },
+    });
+    assert.equal(seen, labels);
+  } finally {
+    registerFinetune(real);
+  }
+});
+
 test('finetune with reconstruction terms: the LUT layers move their outputs towards the original layers\' outputs', async () => {
   const { original, lut, data } = await converted('l2');
   const meta = metadataOf(lut);
@@ -159,17 +183,20 @@ test('finetune with reconstruction terms: the LUT layers move their outputs towa
   assert.ok(layerError(r.model) < layerError(lut), `summed relative layer-output error ${layerError(lut)} -> ${layerError(r.model)}`);
 });
 
-test('an epoch replaces the starting point only when its held-out gain is larger than twice its standard error', () => {
-  const start = { agreement: 0.9, loss: 0, perImage: Float64Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? 0 : 1)) };
-  // Clear gain: 10 images fixed, none broken.
-  const better = Float64Array.from(start.perImage);
-  for (let i = 0; i < 100; i += 10) better[i] = 1;
-  assert.equal(significantScore({ agreement: 0.95, loss: 0, perImage: better }, start), 0.95);
-  // A net gain of 1 image out of 7 changed (4 fixed, 3 broken): noise, the start stays.
-  const noisy = Float64Array.from(start.perImage);
-  for (const i of [0, 10, 20, 30]) noisy[i] = 1;
-  for (const i of [1, 2, 3]) noisy[i] = 0;
-  assert.equal(significantScore({ agreement: 0.905, loss: 0, perImage: noisy }, start), -Infinity);
-  // With z = 0 any gain counts.
-  assert.equal(significantScore({ agreement: 0.905, loss: 0, perImage: noisy }, start, 0), 0.905);
+test('an epoch replaces the starting point only when its held-out gain in probability of the original class is larger than 1.5 standard errors', () => {
+  const held = (soft: Float64Array) => ({ agreement: 0, loss: 0, perImage: new Float64Array(soft.length), perImageSoft: soft });
+  const startSoft = Float64Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? 0.3 : 0.95));
+  const start = held(startSoft);
+  // A small gain on every image: significant, scored by the mean probability.
+  const better = startSoft.map((p) => p + 0.01);
+  const mean = better.reduce((a, b) => a + b, 0) / better.length;
+  assert.ok(Math.abs(significantScore(held(better), start) - mean) < 1e-12);
+  // A net gain made of large moves both ways: noise, the start stays.
+  const noisy = Float64Array.from(startSoft);
+  for (const i of [0, 10, 20, 30]) noisy[i] = 0.9;
+  for (const i of [1, 2, 3]) noisy[i] = 0.2;
+  assert.equal(significantScore(held(noisy), start), -Infinity);
+  // A loss is never accepted; with z = 0 any gain counts.
+  assert.equal(significantScore(held(startSoft.map((p) => p - 0.01)), start, 0), -Infinity);
+  assert.ok(significantScore(held(noisy), start, 0) > 0);
 });

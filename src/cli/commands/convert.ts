@@ -166,9 +166,17 @@ export const convertCommand: CliCommand = {
         if (labels.length !== evaluation.count) throw new UserError(`${plan.labels}: ${labels.length} labels for ${evaluation.count} evaluation samples; give matching ranges`);
       }
       // The trainer (src/train) registers itself as the finetune stage; loaded only when that stage is asked for.
-      if (plan.lutboost.stages.includes('finetune')) await import('../../train/register');
+      let calibrationLabels: Int32Array | undefined;
+      if (plan.lutboost.stages.includes('finetune')) {
+        await import('../../train/register');
+        // The labels file labels the calibration samples too when they come from the evaluation file: fine-tuning
+        // then also learns from them.
+        if (plan.labels && (!plan.evaluation || path.resolve(plan.evaluation) === path.resolve(plan.calibration))) {
+          calibrationLabels = plan.evaluation ? readLabels(plan.labels, plan.calibrationRange) : labels;
+        }
+      }
       const result = await convertModel({
-        model, label: path.basename(plan.modelPath), calibration, inputShape: plan.inputShape,
+        model, label: path.basename(plan.modelPath), calibration, calibrationLabels, inputShape: plan.inputShape,
         settings: { lut: plan.lut, lutboost: plan.lutboost, keep: plan.keep, layers: plan.layers },
         signal: ctx.signal,
         progress: (e) => ctx.events.progress(e.stage, e.message, e.fraction, e.layer),

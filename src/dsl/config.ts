@@ -61,6 +61,7 @@ export interface LutboostSettings {
   learningRate?: number; // finetune
   temperature?: number; // finetune distillation
   reconstruction?: number; // finetune: weight of the per-layer output reconstruction terms
+  trainDense?: boolean; // finetune: also train the layers that stay dense
 }
 
 export interface Preprocess {

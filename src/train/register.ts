@@ -17,6 +17,7 @@ export async function finetuneStage(ctx: FinetuneContext): Promise<HookResult> {
     learningRate: s.learningRate,
     temperature: s.temperature,
     reconstruction: s.reconstruction,
+    trainDense: s.trainDense,
     seed: s.seed,
     holdout: s.holdout > 0 && s.holdout < 1 ? s.holdout : undefined,
     signal: ctx.signal,

@@ -44,7 +44,7 @@ function samples(): Float32Array {
   return Float32Array.from({ length: COUNT * H * H }, () => rng.next());
 }
 
-async function converted(metric: Metric): Promise<{ original: ModelProto; lut: ModelProto; data: FinetuneData }> {
+async function converted(metric: Metric, keep: string[] = []): Promise<{ original: ModelProto; lut: ModelProto; data: FinetuneData }> {
   const original = graphToOnnx(tinyCnn(3));
   const x = samples();
   const calibration = new Dataset(memoryArray('calibration', [COUNT, 1, H, H], x));
@@ -53,7 +53,7 @@ async function converted(metric: Metric): Promise<{ original: ModelProto; lut: M
     settings: {
       lut: { centroids: 4, vector: 3, metric, precision: 'int8' },
       lutboost: { stages: ['kmeans', 'quantize'], iterations: 5, samples: 4096, seed: 1, holdout: 0.25 },
-      keep: [], layers: [],
+      keep, layers: [],
     },
   });
   return { original: out.folded, lut: out.lut, data: { input: 'x', sampleShape: [1, 1, H, H], samples: x, count: COUNT } };
@@ -97,6 +97,20 @@ for (const metric of ['l2', 'l1', 'chebyshev'] as Metric[]) {
     assert.ok(maxDiff <= 1e-4 * Math.max(1, maxAbs), `onnxruntime vs executor: max difference ${maxDiff}`);
   });
 }
+
+test('finetune with trainDense also trains the layer kept dense, and onnxruntime computes what the executor computes', async () => {
+  const { original, lut, data } = await converted('l2', ['fc']);
+  const teacher = await modelLogits(original, data);
+  const weightOf = (m: ModelProto): number[] => Array.from(graphFromOnnx(m, () => false).initializers.get('fw')!.data);
+  const r = await finetuneLutModel(lut, original, data, { epochs: 4, learningRate: 0.02, temperature: 1, holdout: 0.25, patience: 4, seed: 2, significance: 0, trainDense: true });
+  assert.deepEqual(r.layers, ['conv']);
+  assert.ok(r.bestEpoch > 0, 'a trained epoch was kept');
+  assert.notDeepEqual(weightOf(r.model), weightOf(lut), 'the dense layer\'s weights changed');
+  assert.ok(klOf(r.model, teacher, data) < klOf(lut, teacher, data), 'the distillation loss went down');
+  const ort = await modelLogits(r.model, data, 'fine-tuned');
+  const ex = lutExecutor(r.model).forward({ x: { shape: [COUNT, 1, H, H], data: data.samples } }).get('y')!;
+  for (let i = 0; i < ort.length; i++) assert.ok(Math.abs(ort[i] - ex.data[i]) <= 1e-4 * Math.max(1, Math.abs(ort[i])), `output ${i}: ${ort[i]} vs ${ex.data[i]}`);
+});
 
 test('finetune is reproducible with a seed, and cancellation throws unless asked to keep the best so far', async () => {
   const { original, lut, data } = await converted('l2');

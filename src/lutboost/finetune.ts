@@ -24,6 +24,8 @@ export interface FinetuneContext {
 export interface FinetuneResult {
   model: ModelProto;
   training?: { epoch: number; loss: number; heldOutAgreement: number }[];
+  /** What the stage kept and why, in one line for the log. */
+  summary?: string;
 }
 
 export type FinetuneHook = (ctx: FinetuneContext) => Promise<FinetuneResult>;

@@ -434,6 +434,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
         beforeFinetune = lut;
         lut = r.model;
         training = r.training;
+        if (r.summary) inp.log?.(r.summary);
       }
     }
     lut.metadataProps.push({ key: 'lutdla.conversion', value: JSON.stringify({ source: label, lut: settings.lut, stages: lb.stages, seed: lb.seed }) });

@@ -1,5 +1,5 @@
 import { registerFinetune, type FinetuneContext, type FinetuneResult as HookResult } from '../lutboost/finetune';
-import { finetuneLutModel, type FinetuneData } from './finetune';
+import { finetuneLutModel, finetuneSummary, type FinetuneData } from './finetune';
 
 /**
  * Connects the trainer to the conversion's `finetune` stage: `import '../train/register'` (the CLI's convert
@@ -29,6 +29,7 @@ export async function finetuneStage(ctx: FinetuneContext): Promise<HookResult> {
   return {
     model: r.model,
     training: r.curve.map((c) => ({ epoch: c.epoch, loss: Number.isFinite(c.loss) ? c.loss : c.heldOutLoss, heldOutAgreement: c.heldOutAgreement })),
+    summary: finetuneSummary(r),
   };
 }
 

@@ -8,7 +8,7 @@ import { convertModel } from '../../src/lutboost/pipeline';
 import { LUT_METADATA_PREFIX } from '../../src/onnx/layerInfo';
 import { metadataOf, writeModel } from '../../src/onnx/model';
 import { Executor } from '../../src/train/executor';
-import { FinetuneCancelled, finetuneLutModel, modelLogits, significantScore, type FinetuneData } from '../../src/train/finetune';
+import { FinetuneCancelled, finetuneLutModel, finetuneSummary, modelLogits, significantScore, type FinetuneData } from '../../src/train/finetune';
 import type { TrainGraph } from '../../src/train/graph';
 import { distillationKL } from '../../src/train/loss';
 import { fuseLutLayers, relaxBatch } from '../../src/train/lutGraph';
@@ -130,6 +130,7 @@ test('the conversion pipeline runs the registered finetune stage', async () => {
   assert.ok(finetuneHook(), 'src/train/register registers the hook');
   const original = graphToOnnx(tinyCnn(3));
   const calibration = new Dataset(memoryArray('calibration', [COUNT, 1, H, H], samples()));
+  const logged: string[] = [];
   const out = await convertModel({
     model: original, label: 'tiny', calibration,
     settings: {
@@ -137,8 +138,11 @@ test('the conversion pipeline runs the registered finetune stage', async () => {
       lutboost: { stages: ['kmeans', 'quantize', 'finetune'], iterations: 5, samples: 4096, seed: 1, holdout: 0.25, epochs: 2 },
       keep: [], layers: [],
     },
+    log: (m) => logged.push(m),
   });
   assert.ok(out.training && out.training.length >= 2, 'the training curve is returned');
+  // The log says what the stage kept and on how many held-out samples it judged.
+  assert.ok(logged.some((m) => /^fine-tuning kept .* held-out calibration samples/.test(m)), logged.join('\n'));
   // The model before fine-tuning comes back too (the report measures what the stage bought), and is another model.
   assert.ok(out.beforeFinetune && out.beforeFinetune !== out.lut, 'the LUT model before fine-tuning is returned');
   assert.ok(out.beforeFinetune.metadataProps.some((e) => e.key?.startsWith('lutdla.layer.')), 'it is a LUT model');
@@ -197,7 +201,20 @@ test('finetune with reconstruction terms: the LUT layers move their outputs towa
   assert.ok(layerError(r.model) < layerError(lut), `summed relative layer-output error ${layerError(lut)} -> ${layerError(r.model)}`);
 });
 
-test('an epoch replaces the starting point only when its held-out gain in probability of the original class is larger than 1.5 standard errors', () => {
+test('the fine-tuning summary names the kept epoch, or why none was kept', () => {
+  const curve = [
+    { epoch: 0, epochs: 2, loss: NaN, heldOutAgreement: 0.9, heldOutLoss: 0.1 },
+    { epoch: 1, epochs: 2, loss: 0.2, heldOutAgreement: 0.91, heldOutLoss: 0.1, gainZ: 0.8 },
+    { epoch: 2, epochs: 2, loss: 0.2, heldOutAgreement: 0.93, heldOutLoss: 0.1, gainZ: 2.4 },
+  ];
+  const base = { model: {} as ModelProto, layers: [], curve, heldOutAgreementBefore: 0.9, stoppedEarly: false, cancelled: false, seconds: 1, heldOutImages: 200, significance: 2 };
+  assert.equal(finetuneSummary({ ...base, bestEpoch: 2, heldOutAgreementAfter: 0.93 }),
+    'fine-tuning kept epoch 2 of 2: held-out agreement 90.0 % -> 93.0 % on 200 held-out calibration samples (gain 2.4 standard errors)');
+  const none = finetuneSummary({ ...base, curve: curve.slice(0, 2), bestEpoch: 0, heldOutAgreementAfter: 0.9 });
+  assert.match(none, /kept the model as the earlier stages made it: no epoch's gain on 200 held-out calibration samples beat 2 standard errors \(best: epoch 1, 0.8\)/);
+});
+
+test('an epoch replaces the starting point only when its held-out gain in probability of the original class is larger than 2 standard errors', () => {
   const held = (soft: Float64Array) => ({ agreement: 0, loss: 0, perImage: new Float64Array(soft.length), perImageSoft: soft });
   const startSoft = Float64Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? 0.3 : 0.95));
   const start = held(startSoft);

@@ -115,11 +115,11 @@ export function finetuneSummary(r: FinetuneResult): string {
   const judged = `${r.heldOutImages} held-out calibration samples`;
   if (r.bestEpoch > 0) {
     const e = r.curve.find((c) => c.epoch === r.bestEpoch);
-    return `fine-tuning kept epoch ${r.bestEpoch} of ${r.curve.length - 1}: held-out agreement ${pct(r.heldOutAgreementBefore)} -> ${pct(r.heldOutAgreementAfter)} on ${judged} (gain ${e?.gainZ?.toFixed(1) ?? '?'} standard errors)`;
+    return `fine-tuning kept epoch ${r.bestEpoch} of ${r.curve.length - 1}: held-out agreement ${pct(r.heldOutAgreementBefore)} -> ${pct(r.heldOutAgreementAfter)} on ${judged} (gain ${e?.gainZ?.toFixed(2) ?? '?'} standard errors)`;
   }
   const trained = r.curve.filter((c) => c.epoch > 0 && c.gainZ !== undefined);
   const best = trained.reduce<FinetuneEpoch | undefined>((b, c) => (!b || c.gainZ! > b.gainZ! ? c : b), undefined);
-  const bestText = best ? ` (best: epoch ${best.epoch}, ${best.gainZ!.toFixed(1)})` : '';
+  const bestText = best ? ` (best: epoch ${best.epoch}, ${best.gainZ!.toFixed(2)})` : '';
   return `fine-tuning kept the model as the earlier stages made it: no epoch's gain on ${judged} beat ${r.significance} standard errors${bestText}; more calibration samples make smaller gains measurable`;
 }
 

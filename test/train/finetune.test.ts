@@ -209,9 +209,9 @@ test('the fine-tuning summary names the kept epoch, or why none was kept', () =>
   ];
   const base = { model: {} as ModelProto, layers: [], curve, heldOutAgreementBefore: 0.9, stoppedEarly: false, cancelled: false, seconds: 1, heldOutImages: 200, significance: 2 };
   assert.equal(finetuneSummary({ ...base, bestEpoch: 2, heldOutAgreementAfter: 0.93 }),
-    'fine-tuning kept epoch 2 of 2: held-out agreement 90.0 % -> 93.0 % on 200 held-out calibration samples (gain 2.4 standard errors)');
+    'fine-tuning kept epoch 2 of 2: held-out agreement 90.0 % -> 93.0 % on 200 held-out calibration samples (gain 2.40 standard errors)');
   const none = finetuneSummary({ ...base, curve: curve.slice(0, 2), bestEpoch: 0, heldOutAgreementAfter: 0.9 });
-  assert.match(none, /kept the model as the earlier stages made it: no epoch's gain on 200 held-out calibration samples beat 2 standard errors \(best: epoch 1, 0.8\)/);
+  assert.match(none, /kept the model as the earlier stages made it: no epoch's gain on 200 held-out calibration samples beat 2 standard errors \(best: epoch 1, 0.80\)/);
 });
 
 test('an epoch replaces the starting point only when its held-out gain in probability of the original class is larger than 2 standard errors', () => {

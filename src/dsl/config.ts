@@ -62,6 +62,7 @@ export interface LutboostSettings {
   temperature?: number; // finetune distillation
   reconstruction?: number; // finetune: weight of the per-layer output reconstruction terms
   trainDense?: boolean; // finetune: also train the layers that stay dense
+  significance?: number; // finetune: standard errors a held-out gain must exceed
 }
 
 export interface Preprocess {

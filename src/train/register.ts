@@ -18,6 +18,7 @@ export async function finetuneStage(ctx: FinetuneContext): Promise<HookResult> {
     temperature: s.temperature,
     reconstruction: s.reconstruction,
     trainDense: s.trainDense,
+    significance: s.significance,
     seed: s.seed,
     holdout: s.holdout > 0 && s.holdout < 1 ? s.holdout : undefined,
     signal: ctx.signal,

@@ -8,7 +8,7 @@ import { fuseLutLayers, relaxBatch, writeLutLayerBack, type FusedLutLayer } from
 import { graphFromOnnx, writeParamsBack } from './onnxGraph';
 import { canShift, shiftSample, SHIFTS } from '../lutboost/augment';
 import { heldOutMask } from '../lutboost/holdout';
-import { augmentImages, type ImageAugmentation } from './augment';
+import { augmentImages, NO_AUGMENTATION, type ImageAugmentation } from './augment';
 import { Rng } from './rng';
 import type { Tensor } from './tensor';
 import { train } from './trainer';
@@ -176,10 +176,14 @@ export function autoTemperature(logits: Float32Array, classes: number): number {
 interface HeldOutResult {
   agreement: number;
   loss: number;
-  /** Per held-out image: the fraction of its variants (shifts) on which the LUT model agrees with the original. */
-  perImage: Float64Array;
   /** Per held-out image: the LUT model's mean probability (at the distillation temperature) of the original's class. */
   perImageSoft: Float64Array;
+}
+
+function mean(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / Math.max(a.length, 1);
 }
 
 /** Mean and standard error of the paired differences a[i] - b[i]. */
@@ -206,11 +210,8 @@ function pairedGain(a: Float64Array, b: Float64Array): { mean: number; se: numbe
 export function significantScore(e: HeldOutResult, start: HeldOutResult, z = 2): number {
   const n = e.perImageSoft.length;
   if (n === 0 || n !== start.perImageSoft.length) return -Infinity;
-  const { mean, se } = pairedGain(e.perImageSoft, start.perImageSoft);
-  if (!(mean > 0 && mean > z * se)) return -Infinity;
-  let soft = 0;
-  for (let i = 0; i < n; i++) soft += e.perImageSoft[i];
-  return soft / n;
+  const { mean: gain, se } = pairedGain(e.perImageSoft, start.perImageSoft);
+  return gain > 0 && gain > z * se ? mean(e.perImageSoft) : -Infinity;
 }
 
 function rms(t: Tensor): number {
@@ -259,8 +260,8 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
 
   // Augmentation and the reconstruction terms need the teacher on the executor (each augmented batch is new).
   const imageLike = canShift(rowShape);
-  const aug: ImageAugmentation | undefined = typeof o.augment === 'object' ? { shift: 0, rotate: 0, scale: 0, mixup: 0, ...o.augment }
-    : o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike) ? { shift: 2, rotate: 0, scale: 0, mixup: 0 } : undefined;
+  const aug: ImageAugmentation | undefined = typeof o.augment === 'object' ? { ...NO_AUGMENTATION, ...o.augment }
+    : o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike) ? { ...NO_AUGMENTATION, shift: 2 } : undefined;
   const wantShift = aug !== undefined && imageLike;
   let teacherEx: Executor | undefined;
   if ((wantShift || o.reconstruction > 0) && original) {
@@ -325,22 +326,17 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     const pt = argmaxRows(t);
     let agree = 0;
     const V = heldShifts.length;
-    const perImage = new Float64Array(heldOut.length);
     const perImageSoft = new Float64Array(heldOut.length);
     for (let i = 0; i < heldCount; i++) {
-      const image = Math.floor(i / V);
-      if (ps[i] === pt[i]) {
-        agree++;
-        perImage[image] += 1 / V;
-      }
+      if (ps[i] === pt[i]) agree++;
       // The LUT model's probability of the original's class, at the distillation temperature.
       let mx = -Infinity;
       for (let j = 0; j < classes; j++) mx = Math.max(mx, y[i * classes + j] / T);
       let z = 0;
       for (let j = 0; j < classes; j++) z += Math.exp(y[i * classes + j] / T - mx);
-      perImageSoft[image] += Math.exp(y[i * classes + pt[i]] / T - mx) / z / V;
+      perImageSoft[Math.floor(i / V)] += Math.exp(y[i * classes + pt[i]] / T - mx) / z / V;
     }
-    return { agreement: agree / heldCount, loss: distillationKL(ys, t, T).loss / (T * T), perImage, perImageSoft };
+    return { agreement: agree / heldCount, loss: distillationKL(ys, t, T).loss / (T * T), perImageSoft };
   };
 
   const lrScale = new Map<string, number>();
@@ -413,7 +409,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     fetch: [outName, ...layerOutputs],
     onStep: (step, total) => o.onProgress?.(step / total, `fine-tuning step ${step}/${total}`),
     evaluate: async (epoch) => {
-      if (epoch === 0) return before.perImageSoft.reduce((a, b) => a + b, 0) / Math.max(before.perImageSoft.length, 1);
+      if (epoch === 0) return mean(before.perImageSoft);
       const e = await evaluate();
       const gain = pairedGain(e.perImageSoft, before.perImageSoft);
       curve.push({ epoch, epochs: o.epochs, loss: NaN, heldOutAgreement: e.agreement, heldOutLoss: e.loss, gainZ: gain.mean / Math.max(gain.se, 1e-12) });

@@ -1,7 +1,8 @@
 import { centroidInitializers, LUT_LAYOUT } from '../lutboost/export';
 import { quantizeBlocks } from '../lutboost/quantize';
+import { encodeTables, type TableStorage } from '../lutboost/tableStorage';
 import { LUT_METADATA_PREFIX } from '../onnx/layerInfo';
-import { float32ToBfloat16, float32ToFloat16, floatTensor, makeTensor } from '../onnx/tensor';
+import { floatTensor, makeTensor } from '../onnx/tensor';
 import { DataType, type ModelProto, type TensorProto } from '../onnx/types';
 import type { GraphNode, TrainGraph } from './graph';
 import { quantizeTableValues, TRAIN_DOMAIN, type LutMetric, type TablePrecision } from './ops/lut';
@@ -279,25 +280,21 @@ export function writeLutLayerBack(model: ModelProto, graph: TrainGraph, layer: F
  */
 function writeTablesBack(inits: TensorProto[], layer: FusedLutLayer, T: Tensor, GS: number, put: (t: TensorProto) => void): void {
   const p = layer.prefix;
-  const find = (step: string): TensorProto | undefined => inits.find((t) => t.name === p + step);
-  const q = find('tables_q');
-  const scale = find('tables_scale');
-  if (q && scale) {
-    if (layer.precision !== 'int8' && layer.precision !== 'int4') throw new Error(`LUT layer '${layer.name}': int8 table storage for ${layer.precision} tables`);
-    const r = quantizeBlocks(T.data, GS, layer.precision);
-    const [rows, n] = T.shape;
-    const c = rows / GS;
-    const rowScales = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) rowScales[i] = r.scales![Math.floor(i / c)];
-    put(makeTensor(p + 'tables_q', [rows, n], r.codes!, DataType.INT8));
-    put(makeTensor(p + 'tables_scale', scale.dims, rowScales, DataType.FLOAT));
+  const has = (step: string): boolean => inits.some((t) => t.name === p + step);
+  const storage: TableStorage = has('tables_q') && has('tables_scale') ? 'int8' : has('tables_f16') ? 'float16' : has('tables_bf16') ? 'bfloat16' : 'float32';
+  if (storage === 'float32' || layer.precision === 'fp32') {
+    put(floatTensor(layer.tables, T.shape, quantizeTableValues(T.data, GS, layer.precision)));
     return;
   }
-  for (const [step, dt, enc] of [['tables_f16', DataType.FLOAT16, float32ToFloat16], ['tables_bf16', DataType.BFLOAT16, float32ToBfloat16]] as const) {
-    if (!find(step)) continue;
-    // Rounding to the storage type is the fp16 / bf16 quantization itself (round to nearest even).
-    put(makeTensor(p + step, T.shape, Uint16Array.from(T.data, enc), dt));
-    return;
+  const [rows, n] = T.shape;
+  const q = quantizeBlocks(T.data, GS, layer.precision);
+  // The export's own encoding (src/lutboost/tableStorage.ts) of the values the fused lookup computed with.
+  const stored = encodeTables(q.tables, rows, rows / GS, storage, layer.precision, q.codes && q.scales ? { codes: q.codes, scales: q.scales } : undefined);
+  if (stored.storage !== storage) throw new Error(`LUT layer '${layer.name}': ${layer.precision} tables cannot be stored as ${storage}`);
+  if (stored.storage === 'int8') {
+    put(makeTensor(p + 'tables_q', [rows, n], stored.codes!, DataType.INT8));
+    put(makeTensor(p + 'tables_scale', inits.find((t) => t.name === p + 'tables_scale')!.dims, stored.rowScales!, DataType.FLOAT));
+  } else {
+    put(makeTensor(p + (storage === 'float16' ? 'tables_f16' : 'tables_bf16'), T.shape, stored.half!, storage === 'float16' ? DataType.FLOAT16 : DataType.BFLOAT16));
   }
-  put(floatTensor(layer.tables, T.shape, quantizeTableValues(T.data, GS, layer.precision)));
 }

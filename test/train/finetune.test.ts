@@ -215,7 +215,7 @@ test('the fine-tuning summary names the kept epoch, or why none was kept', () =>
 });
 
 test('an epoch replaces the starting point only when its held-out gain in probability of the original class is larger than 2 standard errors', () => {
-  const held = (soft: Float64Array) => ({ agreement: 0, loss: 0, perImage: new Float64Array(soft.length), perImageSoft: soft });
+  const held = (soft: Float64Array) => ({ agreement: 0, loss: 0, perImageSoft: soft });
   const startSoft = Float64Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? 0.3 : 0.95));
   const start = held(startSoft);
   // A small gain on every image: significant, scored by the mean probability.

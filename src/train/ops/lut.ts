@@ -1,6 +1,6 @@
-import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from '../../onnx/tensor';
 import { attrNum, attrStr } from '../graph';
 import { cholesky, choleskySolve } from '../../lutboost/linalg';
+import { quantizeBlocks } from '../../lutboost/quantize';
 import { gemm } from '../matmul';
 import type { Tensor } from '../tensor';
 import { need, type KernelCtx, type OpKernel } from './kernel';
@@ -12,27 +12,12 @@ export type LutMetric = 'l2' | 'l1' | 'chebyshev';
 export type TablePrecision = 'fp32' | 'int8' | 'int4' | 'fp16' | 'bf16';
 
 /**
- * The values a table entry takes at a precision: symmetric integers with one scale per subspace table
- * ([c x n] block), or fp16/bf16 rounding; the same arithmetic as the conversion's quantize stage, so training
- * through it (quantization-aware) trains the tables that are exported.
+ * The values a table entry takes at a precision: the conversion's quantize arithmetic (quantizeBlocks: symmetric
+ * integers with one scale per subspace table, or fp16/bf16 rounding), so training through it (quantization-aware)
+ * trains the tables that are exported.
  */
 export function quantizeTableValues(T: Float32Array, blocks: number, precision: TablePrecision, out = new Float32Array(T.length)): Float32Array {
-  const per = T.length / blocks;
-  if (precision === 'fp32') {
-    out.set(T);
-  } else if (precision === 'int8' || precision === 'int4') {
-    const qmax = precision === 'int8' ? 127 : 7;
-    for (let b = 0; b < blocks; b++) {
-      let amax = 0;
-      for (let i = b * per; i < (b + 1) * per; i++) amax = Math.max(amax, Math.abs(T[i]));
-      const scale = Math.fround(amax > 0 ? amax / qmax : 1);
-      for (let i = b * per; i < (b + 1) * per; i++) out[i] = Math.max(-qmax, Math.min(qmax, Math.round(T[i] / scale))) * scale;
-    }
-  } else {
-    for (let i = 0; i < T.length; i++) {
-      out[i] = precision === 'fp16' ? float16ToFloat32(float32ToFloat16(T[i])) : bfloat16ToFloat32(float32ToBfloat16(T[i]));
-    }
-  }
+  out.set(precision === 'fp32' ? T : quantizeBlocks(T, blocks, precision).tables);
   return out;
 }
 

@@ -8,7 +8,7 @@ import { convertModel } from '../../src/lutboost/pipeline';
 import { LUT_METADATA_PREFIX } from '../../src/onnx/layerInfo';
 import { metadataOf, writeModel } from '../../src/onnx/model';
 import { Executor } from '../../src/train/executor';
-import { FinetuneCancelled, finetuneLutModel, finetuneSummary, modelLogits, significantScore, type FinetuneData } from '../../src/train/finetune';
+import { defaultEpochs, FinetuneCancelled, finetuneLutModel, finetuneSummary, TARGET_STEPS, modelLogits, significantScore, type FinetuneData } from '../../src/train/finetune';
 import type { TrainGraph } from '../../src/train/graph';
 import { distillationKL } from '../../src/train/loss';
 import { fuseLutLayers, relaxBatch } from '../../src/train/lutGraph';
@@ -199,6 +199,18 @@ test('finetune with reconstruction terms: the LUT layers move their outputs towa
   const r = await finetuneLutModel(lut, original, data, { epochs: 6, learningRate: 0.02, temperature: 1, holdout: 0.25, patience: 6, seed: 2, significance: 0, reconstruction: 5 });
   assert.ok(r.bestEpoch > 0, 'some epoch was better than the start on the held-out samples');
   assert.ok(layerError(r.model) < layerError(lut), `summed relative layer-output error ${layerError(lut)} -> ${layerError(r.model)}`);
+});
+
+test('without an epoch count, fine-tuning runs about TARGET_STEPS optimiser steps, at least 8 epochs and at most 200', async () => {
+  assert.equal(defaultEpochs(800, 32), 24); // mnist-12 with 1,000 calibration images: 25 steps per epoch
+  assert.equal(defaultEpochs(4000, 32), 8); // a large calibration set still gets 8 whole passes
+  assert.equal(defaultEpochs(10, 32), 200); // one step per epoch: capped
+  const { original, lut, data } = await converted('l2');
+  const r = await finetuneLutModel(lut, original, data, { batchSize: 8, learningRate: 0.02, seed: 2 });
+  const trainSamples = data.count - r.heldOutImages;
+  const epochs = Math.ceil(TARGET_STEPS / Math.ceil(trainSamples / 8));
+  assert.equal(r.curve.length - 1, epochs, 'every default epoch ran (patience defaults to all of them)');
+  assert.equal(r.curve[0].epochs, epochs);
 });
 
 test('the fine-tuning summary names the kept epoch, or why none was kept', () => {

@@ -3,7 +3,7 @@ import { cloneModel, metadataOf } from '../onnx/model';
 import { createSession, release, runFloat } from '../onnx/runtime';
 import type { ModelProto } from '../onnx/types';
 import { Executor } from './executor';
-import { argmaxRows, distillationKL, softmaxCrossEntropy } from './loss';
+import { argmaxRows, distillationKL, softmaxCrossEntropy, temperedSoftmax } from './loss';
 import { fuseLutLayers, relaxBatch, writeLutLayerBack, type FusedLutLayer } from './lutGraph';
 import { graphFromOnnx, writeParamsBack } from './onnxGraph';
 import { canShift, shiftSample, SHIFTS } from '../lutboost/augment';
@@ -226,20 +226,10 @@ function pairedGain(a: Float64Array, b: Float64Array): { mean: number; se: numbe
  * new digits.) Bounded per sample, so a few outliers cannot dominate it as they do the KL divergence.
  */
 export function imageScore(student: ArrayLike<number>, teacher: ArrayLike<number>, at: number, classes: number, T: number): number {
-  let ms = -Infinity;
-  let mt = -Infinity;
-  for (let j = 0; j < classes; j++) {
-    ms = Math.max(ms, student[at + j] / T);
-    mt = Math.max(mt, teacher[at + j] / T);
-  }
-  let zs = 0;
-  let zt = 0;
-  for (let j = 0; j < classes; j++) {
-    zs += Math.exp(student[at + j] / T - ms);
-    zt += Math.exp(teacher[at + j] / T - mt);
-  }
+  const ps = temperedSoftmax(student, at, classes, T);
+  const pt = temperedSoftmax(teacher, at, classes, T);
   let brier = 0;
-  for (let j = 0; j < classes; j++) brier += (Math.exp(student[at + j] / T - ms) / zs - Math.exp(teacher[at + j] / T - mt) / zt) ** 2;
+  for (let j = 0; j < classes; j++) brier += (ps[j] - pt[j]) ** 2;
   return 1 - brier / 2;
 }
 

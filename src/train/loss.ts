@@ -76,6 +76,16 @@ export function distillationKL(student: Tensor, teacher: Tensor, temperature: nu
   return { loss: (loss * T * T) / R, grad: { shape: student.shape.slice(), data: grad } };
 }
 
+/** softmax(x / T) of the `C` values of one row, starting at `at`. */
+export function temperedSoftmax(x: ArrayLike<number>, at: number, C: number, T: number, out = new Float64Array(C)): Float64Array {
+  let mx = -Infinity;
+  for (let c = 0; c < C; c++) mx = Math.max(mx, x[at + c] / T);
+  let sum = 0;
+  for (let c = 0; c < C; c++) sum += out[c] = Math.exp(x[at + c] / T - mx);
+  for (let c = 0; c < C; c++) out[c] /= sum;
+  return out;
+}
+
 /** Index of the largest value of each row. */
 export function argmaxRows(logits: Tensor): Int32Array {
   const { R, C } = rows(logits);

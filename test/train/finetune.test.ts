@@ -238,7 +238,7 @@ test('the held-out image score rewards matching the original model\'s class prob
   assert.equal(imageScore([9, 9, 9, ...teacher], [0, 0, 0, ...teacher], 3, 3, T), 1);
 });
 
-test('an epoch replaces the starting point only when its held-out score gain is larger than 2 standard errors', () => {
+test('an epoch replaces the starting point only when its held-out score gain is larger than 1.5 standard errors (the default)', () => {
   const held = (soft: Float64Array) => ({ agreement: 0, loss: 0, perImageScore: soft });
   const startSoft = Float64Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? 0.3 : 0.95));
   const start = held(startSoft);

@@ -218,12 +218,12 @@ function mean(a: Float64Array): number {
 /** Mean and standard error of the paired differences a[i] - b[i]. */
 function pairedGain(a: Float64Array, b: Float64Array): { mean: number; se: number } {
   const n = a.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += a[i] - b[i];
-  mean /= n;
+  let avg = 0;
+  for (let i = 0; i < n; i++) avg += a[i] - b[i];
+  avg /= n;
   let v = 0;
-  for (let i = 0; i < n; i++) v += (a[i] - b[i] - mean) ** 2;
-  return { mean, se: Math.sqrt(v / Math.max(n - 1, 1) / n) };
+  for (let i = 0; i < n; i++) v += (a[i] - b[i] - avg) ** 2;
+  return { mean: avg, se: Math.sqrt(v / Math.max(n - 1, 1) / n) };
 }
 
 /**
@@ -262,8 +262,7 @@ function rms(t: Tensor): number {
 }
 
 export async function finetuneLutModel(lutModel: ModelProto, original: ModelProto | undefined, data: FinetuneData, options: FinetuneOptions = {}): Promise<FinetuneResult> {
-  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & FinetuneOptions
-    & { epochs: number; patience: number };
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & FinetuneOptions;
   const t0 = performance.now();
   const graph = graphFromOnnx(lutModel, () => false);
   relaxBatch(graph);
@@ -299,8 +298,8 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   const mask = heldOutMask(o.seed, data.count, o.holdout);
   const heldOut = Int32Array.from(mask.keys()).filter((i) => mask[i] === 1);
   const trainIdx = Int32Array.from(mask.keys()).filter((i) => mask[i] === 0);
-  o.epochs = options.epochs ?? defaultEpochs(trainIdx.length, o.batchSize);
-  o.patience = options.patience ?? o.epochs;
+  const epochs = o.epochs ?? defaultEpochs(trainIdx.length, o.batchSize);
+  const patience = o.patience ?? epochs;
 
   // Augmentation and the reconstruction terms need the teacher on the executor (each augmented batch is new).
   const imageLike = canShift(rowShape);
@@ -387,18 +386,18 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   ex.refreshRequires();
   const curve: FinetuneEpoch[] = [];
   const before = await evaluate();
-  curve.push({ epoch: 0, epochs: o.epochs, loss: NaN, heldOutAgreement: before.agreement, heldOutLoss: before.loss });
+  curve.push({ epoch: 0, epochs, loss: NaN, heldOutAgreement: before.agreement, heldOutLoss: before.loss });
   o.onEpoch?.(curve[0]);
   const useLabels = data.labels !== undefined && o.labelWeight > 0;
   const res = await train(ex, {
-    epochs: o.epochs,
+    epochs,
     batchSize: o.batchSize,
     seed: o.seed,
     count: trainIdx.length,
     lr: o.learningRate,
     adam: { lrScale },
     signal: o.signal,
-    patience: o.patience,
+    patience,
     feeds: (idx) => {
       const samples = Array.from(idx, (i) => trainIdx[i]);
       const x = batchOf(samples);
@@ -451,7 +450,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
       if (epoch === 0) return mean(before.perImageScore);
       const e = await evaluate();
       const gain = pairedGain(e.perImageScore, before.perImageScore);
-      curve.push({ epoch, epochs: o.epochs, loss: NaN, heldOutAgreement: e.agreement, heldOutLoss: e.loss, gainZ: gain.mean / Math.max(gain.se, 1e-12) });
+      curve.push({ epoch, epochs, loss: NaN, heldOutAgreement: e.agreement, heldOutLoss: e.loss, gainZ: gain.mean / Math.max(gain.se, 1e-12) });
       return significantScore(e, before, o.significance);
     },
     onEpoch: (e) => {

@@ -238,6 +238,22 @@ test('the held-out image score rewards matching the original model\'s class prob
   assert.equal(imageScore([9, 9, 9, ...teacher], [0, 0, 0, ...teacher], 3, 3, T), 1);
 });
 
+test('with a label, the held-out image score aims at the training target: the original\'s probabilities mixed with the label', () => {
+  const T = 1;
+  const teacher = [2, 0, -1];
+  const w = 0.5;
+  // Logits whose softmax is the mixed target (pt + w onehot) / (1 + w) for label 1.
+  const pt = teacher.map((z) => Math.exp(z));
+  const sum = pt.reduce((a, b) => a + b, 0);
+  const target = pt.map((p, j) => (p / sum + (j === 1 ? w : 0)) / (1 + w));
+  const mixed = target.map((q) => Math.log(q));
+  assert.ok(Math.abs(imageScore(mixed, teacher, 0, 3, T, 1, w) - 1) < 1e-9, 'the mixed target scores 1');
+  assert.ok(imageScore(teacher, teacher, 0, 3, T, 1, w) < 1, 'copying the original scores less when the label disagrees');
+  assert.ok(imageScore(mixed, teacher, 0, 3, T, 1, w) > imageScore(teacher, teacher, 0, 3, T, 1, w));
+  assert.equal(imageScore(teacher, teacher, 0, 3, T, -1, w), 1, 'no label: the original alone is the target');
+  assert.equal(imageScore(teacher, teacher, 0, 3, T, 1, 0), 1, 'label weight 0: the original alone is the target');
+});
+
 test('an epoch replaces the starting point only when its held-out score gain is larger than 1.5 standard errors (the default)', () => {
   const held = (soft: Float64Array) => ({ agreement: 0, loss: 0, perImageScore: soft });
   const startSoft = Float64Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? 0.3 : 0.95));

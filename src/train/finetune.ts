@@ -296,6 +296,14 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   if (!teacher) throw new Error('fine-tuning needs the original model or its logits');
   const classes = teacher.length / data.count;
   const T = o.temperature ?? Math.max(1, autoTemperature(teacher, classes) / 8);
+  if (data.labels && o.labelWeight > 0) {
+    // Checked before any training, so a wrong labels file costs no epochs.
+    if (data.labels.length < data.count) throw new Error(`fine-tuning: ${data.labels.length} labels for ${data.count} calibration samples; the labels must cover the calibration range`);
+    for (let i = 0; i < data.count; i++) {
+      const y = data.labels[i];
+      if (!(y >= 0 && y < classes)) throw new Error(`fine-tuning: calibration sample ${i} has label ${y}, but the model has ${classes} classes (0..${classes - 1}); check that the labels belong to the calibration data`);
+    }
+  }
   const D = data.samples.length / data.count;
   const rowShape = data.sampleShape.slice(1);
 

@@ -126,6 +126,18 @@ test('finetune is reproducible with a seed, and cancellation throws unless asked
   assert.deepEqual(Buffer.from(writeModel(kept.model)), Buffer.from(writeModel(kept.model)));
 });
 
+test('finetune rejects labels outside the model\'s classes before it trains, naming the sample', async () => {
+  const { original, lut, data } = await converted('l2');
+  const labels = Int32Array.from({ length: COUNT }, (_, i) => (i === 17 ? 7 : i % 5));
+  let epochs = 0;
+  await assert.rejects(
+    finetuneLutModel(lut, original, { ...data, labels }, { epochs: 2, onEpoch: () => epochs++ }),
+    /calibration sample 17 has label 7, but the model has 5 classes \(0\.\.4\)/,
+  );
+  assert.equal(epochs, 0, 'no epoch ran');
+  await assert.rejects(finetuneLutModel(lut, original, { ...data, labels: labels.subarray(0, 10) }, { epochs: 2 }), /10 labels for 96 calibration samples/);
+});
+
 test('the conversion pipeline runs the registered finetune stage', async () => {
   assert.ok(finetuneHook(), 'src/train/register registers the hook');
   const original = graphToOnnx(tinyCnn(3));

@@ -114,6 +114,8 @@ export interface FinetuneResult {
   /** Held-out images the epochs were judged on, and the gain (in standard errors) an epoch had to beat. */
   heldOutImages: number;
   significance: number;
+  /** Whether the held-out score's target mixed the labels in with the original's probabilities (see imageScore). */
+  scoredWithLabels: boolean;
 }
 
 /** One line on what the stage kept and why (the CLI and the task log print it). */
@@ -122,7 +124,9 @@ export function finetuneSummary(r: FinetuneResult): string {
   const judged = `${r.heldOutImages} held-out calibration samples`;
   if (r.bestEpoch > 0) {
     const e = r.curve.find((c) => c.epoch === r.bestEpoch);
-    return `fine-tuning kept epoch ${r.bestEpoch} of ${r.curve.length - 1}: held-out agreement ${pct(r.heldOutAgreementBefore)} -> ${pct(r.heldOutAgreementAfter)} on ${judged} (gain ${e?.gainZ?.toFixed(2) ?? '?'} standard errors)`;
+    // Agreement can fall while the score rises (the labels pull away from the original's mistakes): say what rose.
+    const target = r.scoredWithLabels ? "the original's mixed with the labels" : "the original's";
+    return `fine-tuning kept epoch ${r.bestEpoch} of ${r.curve.length - 1}: held-out agreement ${pct(r.heldOutAgreementBefore)} -> ${pct(r.heldOutAgreementAfter)} on ${judged}; its class probabilities came ${e?.gainZ?.toFixed(2) ?? '?'} standard errors closer to ${target}`;
   }
   const trained = r.curve.filter((c) => c.epoch > 0 && c.gainZ !== undefined);
   const best = trained.reduce<FinetuneEpoch | undefined>((b, c) => (!b || c.gainZ! > b.gainZ! ? c : b), undefined);
@@ -488,5 +492,6 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     seconds: (performance.now() - t0) / 1000,
     heldOutImages: heldOut.length,
     significance: o.significance,
+    scoredWithLabels: useLabels,
   };
 }

@@ -136,6 +136,9 @@ test('finetune rejects labels outside the model\'s classes before it trains, nam
   );
   assert.equal(epochs, 0, 'no epoch ran');
   await assert.rejects(finetuneLutModel(lut, original, { ...data, labels: labels.subarray(0, 10) }, { epochs: 2 }), /10 labels for 96 calibration samples/);
+  const good = Int32Array.from({ length: COUNT }, (_, i) => i % 5);
+  assert.equal((await finetuneLutModel(lut, original, { ...data, labels: good }, { epochs: 1 })).scoredWithLabels, true);
+  assert.equal((await finetuneLutModel(lut, original, { ...data, labels: good }, { epochs: 1, labelWeight: 0 })).scoredWithLabels, false);
 });
 
 test('the conversion pipeline runs the registered finetune stage', async () => {
@@ -231,9 +234,10 @@ test('the fine-tuning summary names the kept epoch, or why none was kept', () =>
     { epoch: 1, epochs: 2, loss: 0.2, heldOutAgreement: 0.91, heldOutLoss: 0.1, gainZ: 0.8 },
     { epoch: 2, epochs: 2, loss: 0.2, heldOutAgreement: 0.93, heldOutLoss: 0.1, gainZ: 2.4 },
   ];
-  const base = { model: {} as ModelProto, layers: [], curve, heldOutAgreementBefore: 0.9, stoppedEarly: false, cancelled: false, seconds: 1, heldOutImages: 200, significance: 2 };
+  const base = { model: {} as ModelProto, layers: [], curve, heldOutAgreementBefore: 0.9, stoppedEarly: false, cancelled: false, seconds: 1, heldOutImages: 200, significance: 2, scoredWithLabels: false };
   assert.equal(finetuneSummary({ ...base, bestEpoch: 2, heldOutAgreementAfter: 0.93 }),
-    'fine-tuning kept epoch 2 of 2: held-out agreement 90.0 % -> 93.0 % on 200 held-out calibration samples (gain 2.40 standard errors)');
+    'fine-tuning kept epoch 2 of 2: held-out agreement 90.0 % -> 93.0 % on 200 held-out calibration samples; its class probabilities came 2.40 standard errors closer to the original\'s');
+  assert.match(finetuneSummary({ ...base, bestEpoch: 2, heldOutAgreementAfter: 0.93, scoredWithLabels: true }), /2\.40 standard errors closer to the original's mixed with the labels$/);
   const none = finetuneSummary({ ...base, curve: curve.slice(0, 2), bestEpoch: 0, heldOutAgreementAfter: 0.9 });
   assert.match(none, /kept the model as the earlier stages made it: no epoch's gain on 200 held-out calibration samples beat 2 standard errors \(best: epoch 1, 0.80\)/);
 });

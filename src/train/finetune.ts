@@ -243,11 +243,22 @@ function pairedGain(a: Float64Array, b: Float64Array): { mean: number; se: numbe
  * Bounded per sample, so a few outliers cannot dominate it as they do the KL divergence.
  */
 export function imageScore(student: ArrayLike<number>, teacher: ArrayLike<number>, at: number, classes: number, T: number, label = -1, labelWeight = 0): number {
-  const ps = temperedSoftmax(student, at, classes, T);
-  const pt = temperedSoftmax(teacher, at, classes, T);
+  return scoreAgainst(student, at, classes, T, scoreTarget(teacher, at, classes, T, label, labelWeight), new Float64Array(classes));
+}
+
+/** imageScore's target: softmax(teacher / T), mixed with the one-hot label at labelWeight when there is a label. */
+function scoreTarget(teacher: ArrayLike<number>, at: number, classes: number, T: number, label: number, labelWeight: number, out?: Float64Array): Float64Array {
+  const q = temperedSoftmax(teacher, at, classes, T, out);
   const w = label >= 0 ? labelWeight : 0;
+  if (w > 0) for (let j = 0; j < classes; j++) q[j] = (q[j] + (j === label ? w : 0)) / (1 + w);
+  return q;
+}
+
+/** 1 - (Brier distance between softmax(student / T) and the target q) / 2; `buf` holds the student's distribution. */
+function scoreAgainst(student: ArrayLike<number>, at: number, classes: number, T: number, q: Float64Array, buf: Float64Array): number {
+  const ps = temperedSoftmax(student, at, classes, T, buf);
   let brier = 0;
-  for (let j = 0; j < classes; j++) brier += (ps[j] - (pt[j] + (j === label ? w : 0)) / (1 + w)) ** 2;
+  for (let j = 0; j < classes; j++) brier += (ps[j] - q[j]) ** 2;
   return 1 - brier / 2;
 }
 
@@ -300,11 +311,12 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   if (!teacher) throw new Error('fine-tuning needs the original model or its logits');
   const classes = teacher.length / data.count;
   const T = o.temperature ?? Math.max(1, autoTemperature(teacher, classes) / 8);
-  if (data.labels && o.labelWeight > 0) {
+  const labels = o.labelWeight > 0 ? data.labels : undefined;
+  if (labels) {
     // Checked before any training, so a wrong labels file costs no epochs.
-    if (data.labels.length < data.count) throw new Error(`fine-tuning: ${data.labels.length} labels for ${data.count} calibration samples; the labels must cover the calibration range`);
+    if (labels.length < data.count) throw new Error(`fine-tuning: ${labels.length} labels for ${data.count} calibration samples; the labels must cover the calibration range`);
     for (let i = 0; i < data.count; i++) {
-      const y = data.labels[i];
+      const y = labels[i];
       if (!(y >= 0 && y < classes)) throw new Error(`fine-tuning: calibration sample ${i} has label ${y}, but the model has ${classes} classes (0..${classes - 1}); check that the labels belong to the calibration data`);
     }
   }
@@ -369,9 +381,17 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
       else shiftSample(src, heldX.subarray(at, at + D), rowShape, dy, dx);
     });
   }
-  const useLabels = data.labels !== undefined && o.labelWeight > 0;
   const heldData: FinetuneData = { input: data.input, sampleShape: data.sampleShape, samples: heldX, count: heldCount };
   const heldT = heldShifts.length > 1 ? await modelLogits(original!, heldData) : teacherOf(heldOut).data;
+  // What each held-out row's score aims at: fixed for the whole run, so computed once.
+  const V = heldShifts.length;
+  const heldTarget = new Float64Array(heldCount * classes);
+  for (let i = 0; i < heldCount; i++) {
+    const label = labels ? labels[heldOut[Math.floor(i / V)]] : -1;
+    scoreTarget(heldT, i * classes, classes, T, label, o.labelWeight, heldTarget.subarray(i * classes, (i + 1) * classes));
+  }
+  const heldTensor = { shape: [heldCount, classes], data: heldT };
+  const heldClass = argmaxRows(heldTensor);
   /** The LUT model with the executor's current parameters written back (tables re-quantized at their precision). */
   const exportTrained = (): ModelProto => {
     const model = cloneModel(lutModel);
@@ -382,18 +402,15 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   const evaluate = async (): Promise<HeldOutResult> => {
     const y = await modelLogits(exportTrained(), heldData, 'LUT model');
     const ys = { shape: [heldCount, classes], data: y };
-    const t = { shape: [heldCount, classes], data: heldT };
     const ps = argmaxRows(ys);
-    const pt = argmaxRows(t);
     let agree = 0;
-    const V = heldShifts.length;
+    const studentProbs = new Float64Array(classes);
     const perImageScore = new Float64Array(heldOut.length);
     for (let i = 0; i < heldCount; i++) {
-      if (ps[i] === pt[i]) agree++;
-      const image = Math.floor(i / V);
-      perImageScore[image] += imageScore(y, heldT, i * classes, classes, T, useLabels ? data.labels![heldOut[image]] : -1, o.labelWeight) / V;
+      if (ps[i] === heldClass[i]) agree++;
+      perImageScore[Math.floor(i / V)] += scoreAgainst(y, i * classes, classes, T, heldTarget.subarray(i * classes, (i + 1) * classes), studentProbs) / V;
     }
-    return { agreement: agree / heldCount, loss: distillationKL(ys, t, T).loss / (T * T), perImageScore };
+    return { agreement: agree / heldCount, loss: distillationKL(ys, heldTensor, T).loss / (T * T), perImageScore };
   };
 
   const lrScale = new Map<string, number>();
@@ -434,11 +451,11 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
       let loss = kd.loss / (T * T);
       const grad = kd.grad;
       for (let i = 0; i < grad.data.length; i++) grad.data[i] /= T * T;
-      if (useLabels) {
+      if (labels) {
         // Cross-entropy at the distillation temperature, so its gradient has the scale of the KL term's (raw
         // cross-entropy on logits in the hundreds would swamp it on every misclassified sample).
         const scaled = { shape: y.shape, data: y.data.map((v) => v / T) };
-        const ce = softmaxCrossEntropy(scaled, samples.map((i) => data.labels![i]));
+        const ce = softmaxCrossEntropy(scaled, samples.map((i) => labels[i]));
         loss += o.labelWeight * ce.loss;
         for (let i = 0; i < grad.data.length; i++) grad.data[i] += (o.labelWeight * ce.grad.data[i]) / T;
       }
@@ -492,6 +509,6 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     seconds: (performance.now() - t0) / 1000,
     heldOutImages: heldOut.length,
     significance: o.significance,
-    scoredWithLabels: useLabels,
+    scoredWithLabels: labels !== undefined,
   };
 }

@@ -77,7 +77,7 @@ export function distillationKL(student: Tensor, teacher: Tensor, temperature: nu
 }
 
 /** softmax(x / T) of the `C` values of one row, starting at `at`. */
-export function temperedSoftmax(x: ArrayLike<number>, at: number, C: number, T: number, out = new Float64Array(C)): Float64Array {
+export function temperedSoftmax(x: ArrayLike<number>, at: number, C: number, T: number, out: Float64Array = new Float64Array(C)): Float64Array {
   let mx = -Infinity;
   for (let c = 0; c < C; c++) mx = Math.max(mx, x[at + c] / T);
   let sum = 0;

@@ -275,6 +275,15 @@ export function significantScore(e: HeldOutResult, start: HeldOutResult, z = SIG
   return gain > 0 && gain > z * se ? mean(e.perImageScore) : -Infinity;
 }
 
+/** Throws, naming the first bad sample, unless every calibration sample has a label among the model's classes. */
+function checkLabels(labels: ArrayLike<number>, count: number, classes: number): void {
+  if (labels.length < count) throw new Error(`fine-tuning: ${labels.length} labels for ${count} calibration samples; the labels must cover the calibration range`);
+  for (let i = 0; i < count; i++) {
+    const y = labels[i];
+    if (!(y >= 0 && y < classes)) throw new Error(`fine-tuning: calibration sample ${i} has label ${y}, but the model has ${classes} classes (0..${classes - 1}); check that the labels belong to the calibration data`);
+  }
+}
+
 function rms(t: Tensor): number {
   let s = 0;
   for (let i = 0; i < t.data.length; i++) s += t.data[i] * t.data[i];
@@ -312,14 +321,8 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   const classes = teacher.length / data.count;
   const T = o.temperature ?? Math.max(1, autoTemperature(teacher, classes) / 8);
   const labels = o.labelWeight > 0 ? data.labels : undefined;
-  if (labels) {
-    // Checked before any training, so a wrong labels file costs no epochs.
-    if (labels.length < data.count) throw new Error(`fine-tuning: ${labels.length} labels for ${data.count} calibration samples; the labels must cover the calibration range`);
-    for (let i = 0; i < data.count; i++) {
-      const y = labels[i];
-      if (!(y >= 0 && y < classes)) throw new Error(`fine-tuning: calibration sample ${i} has label ${y}, but the model has ${classes} classes (0..${classes - 1}); check that the labels belong to the calibration data`);
-    }
-  }
+  // Checked before any training, so a wrong labels file costs no epochs.
+  if (labels) checkLabels(labels, data.count, classes);
   const D = data.samples.length / data.count;
   const rowShape = data.sampleShape.slice(1);
 

@@ -67,12 +67,15 @@ function printReport(dir) {
       continue;
     }
     console.log(`\n# ${file}`);
-    const rows = [['layer', 'op', 'M', 'K', 'N', 'c', 'v', 'table bytes', 'weight bytes', 'rel. error']];
+    // `sensitivity = true` in the config adds the drop with each layer kept dense (in points).
+    const dense = (r.layers ?? []).some((l) => l.keptDense);
+    const rows = [['layer', 'op', 'M', 'K', 'N', 'c', 'v', 'table bytes', 'weight bytes', 'rel. error', ...(dense ? ['drop if dense'] : [])]];
     for (const l of r.layers ?? []) {
       rows.push([l.name, l.op, l.m, l.k, l.n, l.centroids, l.vector, l.tableBytes, l.weightBytes,
-        typeof l.relativeError === 'number' ? l.relativeError.toExponential(2) : '-'].map((v) => String(v ?? '-')));
+        typeof l.relativeError === 'number' ? l.relativeError.toExponential(2) : '-',
+        ...(dense ? [typeof l.keptDense?.drop === 'number' ? `${l.keptDense.drop.toFixed(2)} ±${(l.keptDense.dropSe ?? 0).toFixed(2)}` : '-'] : [])].map((v) => String(v ?? '-')));
     }
-    for (const k of r.kept ?? []) rows.push([k.name, k.op ?? '', '', '', '', '', '', '', '', `kept: ${k.reason ?? ''}`]);
+    for (const k of r.kept ?? []) rows.push([k.name, k.op ?? '', '', '', '', '', '', '', '', `kept: ${k.reason ?? ''}`, ...(dense ? [''] : [])]);
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     for (const row of rows) console.log(row.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
     const a = r.accuracy ?? {};

@@ -63,6 +63,7 @@ export interface LutboostSettings {
   reconstruction?: number; // finetune: weight of the per-layer output reconstruction terms
   trainDense?: boolean; // finetune: also train the layers that stay dense
   significance?: number; // finetune: standard errors a held-out gain must exceed
+  sensitivity?: boolean; // also convert again with each converted layer kept dense in turn, and evaluate
 }
 
 export interface Preprocess {

@@ -13,6 +13,13 @@ export interface Accuracy {
   labelled: boolean;
 }
 
+/** An evaluation with each model's class per sample: later evaluations need not run the original again, and
+ * two LUT models can be compared sample by sample. */
+export interface Evaluation extends Accuracy {
+  originalClasses: Int32Array;
+  lutClasses: Int32Array;
+}
+
 function argmaxRows(data: Float32Array, rows: number): Int32Array {
   const C = data.length / rows;
   const out = new Int32Array(rows);
@@ -53,16 +60,30 @@ async function freeBatch(original: ModelProto, lut: ModelProto, data: Dataset, i
   return { original: o.model, lut: l.model, input: { name: input.name, shape: [undefined, ...input.shape.slice(1)] }, relaxed: true };
 }
 
+export interface EvaluateOptions {
+  label?: string;
+  signal?: AbortSignal;
+  progress?: (done: number, total: number) => void;
+  batchSize?: number;
+  log?: (message: string) => void;
+  /** The original's class per sample from an earlier evaluation of the same data: the original is not run again. */
+  originalClasses?: Int32Array;
+}
+
 /**
  * Runs the original and the LUT model on the evaluation data: top-1 of each against the labels (when given) and
  * the fraction of samples where both pick the same class. The class is the argmax of the first output's last axis.
  */
 export async function evaluate(original: ModelProto, lut: ModelProto, data: Dataset, input: ModelInput, labels: Int32Array | undefined,
-  opts: { label?: string; signal?: AbortSignal; progress?: (done: number, total: number) => void; batchSize?: number; log?: (message: string) => void } = {}): Promise<Accuracy> {
+  opts: EvaluateOptions = {}): Promise<Evaluation> {
   const label = opts.label ?? 'model';
   const output = original.graph!.output[0]?.name;
   if (!output) throw new Error(`${label}: the model has no output`);
   if (labels && labels.length !== data.count) throw new Error(`labels: ${labels.length} labels for ${data.count} evaluation samples`);
+  const known = opts.originalClasses;
+  if (known && known.length !== data.count) throw new Error(`${label}: ${known.length} known classes for ${data.count} evaluation samples`);
+  const originalClasses = known ?? new Int32Array(data.count);
+  const lutClasses = new Int32Array(data.count);
   let so: Session | undefined;
   let sl: Session | undefined;
   try {
@@ -70,26 +91,28 @@ export async function evaluate(original: ModelProto, lut: ModelProto, data: Data
     ({ original, lut, input } = freed);
     // One thread each: the models are small, so threads inside one run mostly add synchronisation; the cores are
     // used by keeping several runs in flight instead (below).
-    so = await createSession(original, { label, threads: 1 });
+    if (!known) so = await createSession(original, { label, threads: 1 });
     sl = await createSession(lut, { label: `${label} (LUT)`, threads: 1 });
     let co = 0, cl = 0, agree = 0, done = 0;
     const handle = async (batch: Batch): Promise<void> => {
       // Both models at once: onnxruntime-node runs each session call on its own thread, so the two cores share
       // the work even for a fixed batch of 1.
       const [ra, rl] = await Promise.all([
-        runFloat(so!, input.name, batch.data, batch.dims, [output], label),
+        so ? runFloat(so, input.name, batch.data, batch.dims, [output], label) : undefined,
         runFloat(sl!, input.name, batch.data, batch.dims, [output], label),
       ]);
-      const a = ra[output];
       const l = rl[output];
-      const rows = batch.dims.length > 1 && a.dims.length > 1 ? a.dims[0] : 1;
-      const pa = argmaxRows(a.data, rows);
+      const rows = batch.dims.length > 1 && l.dims.length > 1 ? l.dims[0] : 1;
+      const first = batch.start - data.start;
+      if (ra) originalClasses.set(argmaxRows(ra[output].data, rows).subarray(0, batch.count), first);
       const pl = argmaxRows(l.data, rows);
+      lutClasses.set(pl.subarray(0, batch.count), first);
       for (let b = 0; b < batch.count; b++) {
-        const i = batch.start - data.start + b;
-        if (pa[b] === pl[b]) agree++;
+        const i = first + b;
+        const pa = originalClasses[i];
+        if (pa === pl[b]) agree++;
         if (labels) {
-          if (pa[b] === labels[i]) co++;
+          if (pa === labels[i]) co++;
           if (pl[b] === labels[i]) cl++;
         }
       }
@@ -111,6 +134,7 @@ export async function evaluate(original: ModelProto, lut: ModelProto, data: Data
     const lut_ = labels ? cl / n : null;
     return {
       original: original_, lut: lut_, drop: labels ? ((co - cl) / n) * 100 : null, agreement: agree / n, samples: done, labelled: !!labels,
+      originalClasses, lutClasses,
     };
   } finally {
     await release(so);

@@ -53,6 +53,8 @@ export interface ConvertSettings {
   lutboost: LutboostSettings;
   keep: string[];
   layers: LayerOverride[];
+  /** Layers left dense by exact name, whatever the patterns say (the sensitivity runs: what keeping one buys). */
+  denseLayers?: string[];
 }
 
 export interface ProgressEvent {
@@ -188,6 +190,10 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
       precision = o.precision ?? precision;
       if (o.keep !== undefined) keep = o.keep;
     }
+    if (settings.denseLayers?.includes(name)) {
+      kept.push({ name, op: layer.info.op, reason: 'kept dense to measure what keeping it buys' });
+      continue;
+    }
     if (keep) {
       kept.push({ name, op: layer.info.op, reason: 'kept dense by the configuration' });
       continue;
@@ -298,11 +304,12 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
     }));
     // One intra-op thread per session and `threads` runs in flight (forEachInFlight says why); results do not
     // depend on the order runs finish in, as each sample's rows have a fixed place.
-    session = await createSession(withExtraOutputs(analyzed.model, plans.map((p) => p.layer.output)), { label, threads: 1 });
-    const calSession = session;
     let done = 0;
     const total = count + nTrain * (A - 1);
-    await forEachInFlight(calBatches(A), threads, async (batch) => {
+    // Nothing to calibrate when every layer is kept (onnxruntime refuses a run that asks for no output).
+    if (plans.length) session = await createSession(withExtraOutputs(analyzed.model, plans.map((p) => p.layer.output)), { label, threads: 1 });
+    const calSession = session;
+    if (calSession) await forEachInFlight(calBatches(A), threads, async (batch) => {
       check();
       const out = await runFloat(calSession, input.name, batch.data, batch.dims, plans.map((p) => p.layer.output), label);
       batch.ids.forEach((i, b) => {

@@ -1,7 +1,8 @@
 import type { LutboostStage, Metric, Precision } from '../dsl/config';
-import type { ConversionReport } from '../reports/conversion';
+import type { ConversionLayer, ConversionReport } from '../reports/conversion';
 import type { Accuracy } from './evaluate';
 import type { ConvertOutput } from './pipeline';
+import type { LayerKeptDense } from './sensitivity';
 
 /** Assembles `<name>.conversion.json` from a conversion and its evaluation. Names are plain text, never markup. */
 export function buildReport(args: {
@@ -13,11 +14,16 @@ export function buildReport(args: {
   accuracy: Accuracy & { data?: string };
   /** Accuracy of the LUT model before the finetune stage, when it ran. */
   beforeFinetune?: Accuracy;
+  /** Per converted layer: the conversion with that layer kept dense as well (when sensitivity was asked for). */
+  keptDense?: Map<string, LayerKeptDense>;
   wallTimeS: number;
   peakMemoryBytes: number;
 }): ConversionReport {
   const { result } = args;
-  const layers = result.layers;
+  const layers = result.layers.map((l) => {
+    const keptDense = args.keptDense?.get(l.name);
+    return keptDense ? { ...l, keptDense } : l;
+  });
   const tableBytes = layers.reduce((a, l) => a + l.tableBytes, 0);
   const weightBytes = layers.reduce((a, l) => a + l.weightBytes, 0);
   // Bits per activation value, weighted by each layer's activation values (m * k * groups).
@@ -66,10 +72,19 @@ export function buildReport(args: {
 /** The per-layer table and accuracy summary printed in text mode. */
 export function formatReport(r: ConversionReport): string[] {
   const lines: string[] = [];
-  const head = ['layer', 'op', 'M', 'K', 'N', 'c', 'v', 'metric', 'prec', 'table B', 'weight B', 'rel.err', 'stages (held-out error after; * = not kept)'];
+  // What keeping each layer dense would buy, when measured: the drop then, or the agreement without labels.
+  const denseHead = r.layers.some((l) => l.keptDense) ? [r.accuracy.labelled ? 'drop if dense' : 'agree if dense'] : [];
+  const denseText = (l: ConversionLayer): string[] => {
+    if (!denseHead.length) return [];
+    if (!l.keptDense) return ['-'];
+    const d = l.keptDense;
+    if (d.drop === null) return [`${(d.agreement * 100).toFixed(2)}%`];
+    return [`${d.drop.toFixed(2)}${typeof d.dropSe === 'number' ? ` ±${d.dropSe.toFixed(2)}` : ''}`];
+  };
+  const head = ['layer', 'op', 'M', 'K', 'N', 'c', 'v', 'metric', 'prec', 'table B', 'weight B', 'rel.err', ...denseHead, 'stages (held-out error after; * = not kept)'];
   const rows = r.layers.map((l) => [
     l.name, l.op, String(l.m), String(l.k), String(l.n), String(l.centroids), String(l.vector), l.metric, l.precision,
-    String(l.tableBytes), String(l.weightBytes), l.relativeError.toExponential(2),
+    String(l.tableBytes), String(l.weightBytes), l.relativeError.toExponential(2), ...denseText(l),
     l.stages.map((s) => `${s.stage} ${s.heldOutErrorAfter.toExponential(2)}${s.kept ? '' : '*'}`).join(', '),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
@@ -77,6 +92,9 @@ export function formatReport(r: ConversionReport): string[] {
   lines.push(fmt(head));
   for (const row of rows) lines.push(fmt(row));
   for (const k of r.kept) lines.push(`kept dense: ${k.name} (${k.op}): ${k.reason}`);
+  if (denseHead.length) {
+    lines.push(`${denseHead[0]}: converted again with that layer kept dense as well (without fine-tuning); ± the standard error of its difference from the drop ${r.beforeFinetune ? 'before fine-tuning' : 'below'}`);
+  }
   const a = r.accuracy;
   const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
   lines.push(

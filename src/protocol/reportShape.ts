@@ -41,6 +41,12 @@ function checkConversion(r: Record<string, unknown>): void {
     for (const k of ['m', 'k', 'n', 'centroids', 'vector', 'tableEntries', 'tableBytes', 'weightBytes', 'relativeError']) num(o[k], `${p}.${k}`);
     oneOf(o.metric, `${p}.metric`, METRICS);
     oneOf(o.precision, `${p}.precision`, PRECISIONS);
+    if (o.keptDense !== undefined) {
+      const d = obj(o.keptDense, `${p}.keptDense`);
+      numOrNull(d.drop, `${p}.keptDense.drop`);
+      num(d.agreement, `${p}.keptDense.agreement`);
+      if (d.dropSe !== undefined) numOrNull(d.dropSe, `${p}.keptDense.dropSe`);
+    }
     arr(o.stages, `${p}.stages`).forEach((s, j) => {
       const q = `${p}.stages[${j}]`;
       const so = obj(s, q);

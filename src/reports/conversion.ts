@@ -57,4 +57,9 @@ export interface ConversionLayer {
   heldOutRows?: number; // rows held out to judge the stages (per group)
   paddedK?: number; // k rounded up to a multiple of `vector` (zero-padded)
   timeS?: number; // wall time of the layer: input collection and all stages
+  /**
+   * The model converted again with this layer kept dense as well (same settings and seed, no finetune stage), on
+   * the evaluation data: what adding the layer to `keep` buys. Present when `sensitivity` was asked for.
+   */
+  keptDense?: { drop: number | null; agreement: number; dropSe?: number | null };
 }

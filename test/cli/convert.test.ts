@@ -136,6 +136,33 @@ test('lutdla convert: SIGTERM mid-run stops it and leaves nothing in the output 
   assert.deepEqual(JSON.parse(last), { type: 'error', message: 'cancelled' });
 });
 
+test('lutdla convert with finetune and --sensitivity: the report has what the stage bought and what keeping each layer buys', async () => {
+  const dir = await fixture();
+  const config = (name: string, stages: string) => {
+    fs.writeFileSync(path.join(dir, `${name}.lutdla`), [
+      'lut { centroids = 8  vector = 4 }',
+      `model "${name}" {`,
+      '  onnx = "tiny.onnx"',
+      '  calibration = "data.npy" range 0:80',
+      '  evaluation = "data.npy" range 80:120',
+      '  labels = "labels.npy"',
+      `  lutboost { iterations = 8  stages = [${stages}]  epochs = 2 }`,
+      '}',
+      '',
+    ].join('\n'));
+    const r = spawnSync(process.execPath, [cli, 'convert', '--config', path.join(dir, `${name}.lutdla`), '--out', path.join(dir, name), '--sensitivity'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(fs.readFileSync(path.join(dir, name, `${name}.conversion.json`), 'utf8')) as ConversionReport;
+  };
+  const tuned = config('tuned', 'kmeans, tables, finetune, quantize');
+  const plain = config('plain', 'kmeans, tables, quantize');
+  // Before fine-tuning the model is the plain conversion's (the original's classes reused, not recomputed).
+  assert.deepEqual(tuned.beforeFinetune, { lut: plain.accuracy.lut, drop: plain.accuracy.drop, agreement: plain.accuracy.agreement });
+  // The sensitivity conversions leave finetune out, so they are the plain run's, with the same standard errors.
+  assert.deepEqual(tuned.layers.map((l) => l.keptDense), plain.layers.map((l) => l.keptDense));
+  assert.ok(tuned.training && tuned.training.length > 0);
+});
+
 test('lutdla convert: bad inputs are one clear line and exit 1', async () => {
   const dir = await fixture(20);
   const junk = path.join(dir, 'junk.onnx');
@@ -170,7 +197,7 @@ test('lutdla convert --config: model block paths, keep list and per-layer overri
     '  labels = "labels.npy"',
     '  keep = ["fc"]',
     '  layer "conv1" { vector = 2  metric = l1  precision = fp16 }',
-    '  lutboost { stages = [kmeans, tables, quantize]  iterations = 5  seed = 3 }',
+    '  lutboost { stages = [kmeans, tables, quantize]  iterations = 5  seed = 3  sensitivity = true }',
     '}',
     '',
   ].join('\n'));
@@ -187,4 +214,45 @@ test('lutdla convert --config: model block paths, keep list and per-layer overri
   assert.ok(!report.layers.some((l) => l.name === 'fc'));
   assert.deepEqual(report.kept.find((k) => k.name === 'fc')?.reason, 'kept dense by the configuration');
   assert.equal(report.accuracy.samples, 20);
+  // sensitivity = true: converted and evaluated again with each converted layer kept dense, with progress naming it.
+  for (const l of report.layers) {
+    const d = l.keptDense;
+    assert.ok(d && typeof d.drop === 'number' && d.agreement >= 0 && d.agreement <= 1, `${l.name}: ${JSON.stringify(d)}`);
+    assert.ok(events.some((e) => e.type === 'progress' && e.stage === 'sensitivity' && e.layer === l.name), `no sensitivity progress for ${l.name}`);
+  }
+  const schema = JSON.parse(fs.readFileSync(path.join(root, 'schemas', 'report.conversion.schema.json'), 'utf8'));
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+  assert.ok(validate(report), JSON.stringify(validate.errors));
+});
+
+test('lutdla convert --sensitivity: the drop given for keeping a layer is the drop of converting with it kept; the text table shows it', async () => {
+  const dir = await fixture();
+  const run = (name: string, keep: string) => {
+    fs.writeFileSync(path.join(dir, `${name}.lutdla`), [
+      'lut { centroids = 8  vector = 4 }',
+      `model "${name}" {`,
+      '  onnx = "tiny.onnx"',
+      '  calibration = "data.npy" range 0:80',
+      '  evaluation = "data.npy" range 80:120',
+      '  labels = "labels.npy"',
+      `  keep = [${keep}]`,
+      '  lutboost { iterations = 8 }',
+      '}',
+      '',
+    ].join('\n'));
+    const r = spawnSync(process.execPath, [cli, 'convert', '--config', path.join(dir, `${name}.lutdla`), '--out', path.join(dir, name), '--sensitivity'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return { stdout: r.stdout, report: JSON.parse(fs.readFileSync(path.join(dir, name, `${name}.conversion.json`), 'utf8')) as ConversionReport };
+  };
+  const all = run('all', '"conv1"');
+  assert.deepEqual(all.report.layers.map((l) => l.name), [HOSTILE, 'fc']);
+  const kept = run('kept', '"conv1", "fc"');
+  const [second, first] = [all.report.layers[1].keptDense!, all.report.layers[0].keptDense!];
+  assert.deepEqual([second.drop, second.agreement], [kept.report.accuracy.drop, kept.report.accuracy.agreement]);
+  assert.ok(typeof second.dropSe === 'number' && second.dropSe >= 0);
+  const keptFirst = run('keptFirst', '"conv1", "*conv2"');
+  assert.deepEqual([first.drop, first.agreement], [keptFirst.report.accuracy.drop, keptFirst.report.accuracy.agreement]);
+  assert.ok(all.report.accuracy.agreement < 1, 'the conversion changed some answers');
+  assert.match(all.stdout, /drop if dense/);
+  assert.match(all.stdout, /drop if dense: converted again with that layer kept dense as well/);
 });

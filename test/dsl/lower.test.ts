@@ -31,7 +31,7 @@ test('defaults come from the schema', () => {
 
 test('model: ranges, fractions, layer overrides, lut override, lutboost keys in camelCase', () => {
   const { document, diagnostics } = loadConfigText(
-    'model "m" {\n calibration = "c.npy" range 0:1000\n evaluation = "c.npy" range 8000:10000\n input_shape = [1, 28, 28]\n preprocess { scale = 1/255 mean = [0.5] std = [0.25] }\n keep = ["fc", conv1]\n layer "conv2*" { vector = 8 keep = false }\n lut { metric = l1 }\n lutboost { learning_rate = 0.01 train_dense = true significance = 1.5 stages = [kmeans, finetune] }\n}',
+    'model "m" {\n calibration = "c.npy" range 0:1000\n evaluation = "c.npy" range 8000:10000\n input_shape = [1, 28, 28]\n preprocess { scale = 1/255 mean = [0.5] std = [0.25] }\n keep = ["fc", conv1]\n layer "conv2*" { vector = 8 keep = false }\n lut { metric = l1 }\n lutboost { learning_rate = 0.01 train_dense = true significance = 1.5 sensitivity = true stages = [kmeans, finetune] }\n}',
     '',
   );
   assert.deepEqual(diagnostics, []);
@@ -46,6 +46,7 @@ test('model: ranges, fractions, layer overrides, lut override, lutboost keys in 
   assert.equal(m.lutboost.learningRate, 0.01);
   assert.equal(m.lutboost.trainDense, true);
   assert.equal(m.lutboost.significance, 1.5);
+  assert.equal(m.lutboost.sensitivity, true);
   assert.deepEqual(m.lutboost.stages, ['kmeans', 'finetune']);
 });
 

@@ -143,6 +143,13 @@ export async function runSuite(executablePath: string): Promise<{ passed: number
           if (c.name === 'conversion') {
             const text = await o.page.$eval('#app', (el) => (el as HTMLElement).innerText);
             assert(/drop before fine-tuning 1\.33 points, after 0\.71 points/.test(text), 'the fine-tuning section does not say what the stage bought');
+            // Sensitivity: the layer table says what keeping each layer dense would buy, after the relative error.
+            const rows = await o.page.$$eval('table[data-table="layers"] tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => (c.textContent ?? '').trim())));
+            const header = rows[0] ?? [];
+            const col = header.indexOf('Drop if kept dense (pp)');
+            assert(col > header.indexOf('Relative error'), `no kept-dense column after the relative error: ${header.join(' | ')}`);
+            const fc1 = rows.find((row) => row[0] === 'fc1');
+            assert(fc1?.[col] === '0.31 ± 0.07', `fc1's drop if kept dense: ${fc1?.[col]}`);
           }
           if (c.name.includes('html-names')) {
             const found = await o.page.$$eval('#app img, #app script, #app b, #app i, #app svg', (els) => els.map((e) => e.outerHTML));

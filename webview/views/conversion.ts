@@ -33,19 +33,31 @@ export function renderConversion(ctx: ViewContext, r: ConversionReport): void {
     ]),
   );
 
-  // Per-layer table next to the table-size bars.
+  // Per-layer table next to the table-size bars. With sensitivity on, a column says what keeping each layer dense
+  // buys: the drop in points of the conversion with that layer kept (or, without labels, its agreement).
+  const measured = r.layers.some((l) => l.keptDense);
+  const denseColumn = a.labelled ? 'Drop if kept dense (pp)' : 'Agreement if kept dense';
+  const denseCell = (l: (typeof r.layers)[number]): TableSpec['rows'][number] => {
+    if (!measured) return [];
+    if (!l.keptDense) return [{ raw: null, text: '–' }];
+    return l.keptDense.drop === null
+      ? [{ raw: l.keptDense.agreement, text: fmtPct(l.keptDense.agreement) }]
+      : [{ raw: l.keptDense.drop, text: `${l.keptDense.drop.toFixed(2)}${typeof l.keptDense.dropSe === 'number' ? ` ± ${l.keptDense.dropSe.toFixed(2)}` : ''}` }];
+  };
   const layers: TableSpec = {
     id: 'layers',
     caption: `Converted layers of ${r.model}`,
     columns: [
       { label: 'Layer' }, { label: 'Op' }, { label: 'Shape M×K×N' }, { label: 'v', numeric: true }, { label: 'c', numeric: true },
       { label: 'Metric' }, { label: 'Precision' }, { label: 'Table entries', numeric: true }, { label: 'Table bytes', numeric: true },
-      { label: 'Dense weight bytes', numeric: true }, { label: 'Relative error', numeric: true }, { label: 'Stage time', numeric: true },
+      { label: 'Dense weight bytes', numeric: true }, { label: 'Relative error', numeric: true },
+      ...(measured ? [{ label: denseColumn, numeric: true }] : []), { label: 'Stage time', numeric: true },
     ],
     rows: r.layers.map((l) => [
       l.name, l.op, { raw: fmtShape(l.m, l.k, l.n) }, l.vector, l.centroids, l.metric, l.precision,
       { raw: l.tableEntries, text: fmtNum(l.tableEntries) }, { raw: l.tableBytes, text: fmtBytes(l.tableBytes) },
       { raw: l.weightBytes, text: fmtBytes(l.weightBytes) }, { raw: l.relativeError, text: fmtNum(l.relativeError) },
+      ...denseCell(l),
       { raw: l.stages.reduce((s, x) => s + x.timeS, 0), text: fmtSI(l.stages.reduce((s, x) => s + x.timeS, 0), 's') },
     ]),
   };

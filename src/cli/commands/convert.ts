@@ -7,9 +7,10 @@ import { PathEscapeError } from '../../data/safePath';
 import { readModel, writeModel } from '../../onnx/model';
 import { OrtLoadError, OrtRunError } from '../../onnx/runtime';
 import { OnnxFormatError } from '../../onnx/types';
-import { evaluate } from '../../lutboost/evaluate';
-import { ConversionError, convertModel } from '../../lutboost/pipeline';
+import { evaluate, type Evaluation } from '../../lutboost/evaluate';
+import { ConversionError, convertModel, type ConvertInput } from '../../lutboost/pipeline';
 import { buildReport, formatReport } from '../../lutboost/report';
+import { measureLayersKeptDense } from '../../lutboost/sensitivity';
 import { AtomicOutput } from '../../util/atomicOutput';
 import { flagInt, flagNumber, flagNumberList, flagRange, flagShape, flagString, loadCheckedConfig, lutFlags } from '../flags';
 import { htmlOption, writeHtmlReport } from '../htmlReport';
@@ -88,6 +89,7 @@ function makePlan(ctx: CommandContext): Plan {
   const holdout = flagNumber(ctx.options, 'holdout');
   if (holdout !== undefined && !(holdout > 0 && holdout < 1)) throw new UserError(`--holdout takes a fraction between 0 and 1 (e.g. 0.2), not ${holdout}`);
   lutboost.holdout = holdout ?? lutboost.holdout;
+  if (ctx.options.sensitivity === true) lutboost.sensitivity = true;
 
   const calibration = flagString(ctx.options, 'calibration') ?? fromConfig(model?.calibration, 'calibration');
   if (!calibration) throw new UserError('convert needs calibration data: --calibration FILE (.npy, .npz, .pb, idx), or calibration = "..." in the model block');
@@ -142,6 +144,7 @@ export const convertCommand: CliCommand = {
     iterations: { type: 'string', description: 'k-means iterations (default 20)' },
     holdout: { type: 'string', description: 'fraction of calibration samples held out to judge each stage (default 0.2)' },
     'input-shape': { type: 'string', description: 'model input shape, e.g. 1,1,28,28 (for symbolic dims)' },
+    sensitivity: { type: 'boolean', description: 'also convert and evaluate again with each converted layer kept dense in turn (what keeping it buys)' },
     html: htmlOption,
   },
   async run(ctx) {
@@ -175,13 +178,14 @@ export const convertCommand: CliCommand = {
           calibrationLabels = plan.evaluation ? readLabels(plan.labels, plan.calibrationRange) : labels;
         }
       }
-      const result = await convertModel({
+      const conversion: ConvertInput = {
         model, label: path.basename(plan.modelPath), calibration, calibrationLabels, inputShape: plan.inputShape,
         settings: { lut: plan.lut, lutboost: plan.lutboost, keep: plan.keep, layers: plan.layers },
         signal: ctx.signal,
         progress: (e) => ctx.events.progress(e.stage, e.message, e.fraction, e.layer),
         log: (m, level) => ctx.events.log(m, level),
-      });
+      };
+      const result = await convertModel(conversion);
       if (!plan.evaluation) ctx.events.log('no --evaluation data: accuracy is measured on the calibration data', 'warning');
       ctx.events.progress('evaluate', `original and LUT model on ${evaluation.count} samples`, 0);
       let lastShown = 0;
@@ -195,11 +199,20 @@ export const convertCommand: CliCommand = {
         },
       });
       // What the finetune stage bought: the LUT model as the layer-by-layer stages left it, on the same data.
-      let beforeFinetune: Awaited<ReturnType<typeof evaluate>> | undefined;
+      let beforeFinetune: Evaluation | undefined;
       if (result.beforeFinetune) {
         ctx.events.progress('evaluate', `LUT model before fine-tuning on ${evaluation.count} samples`);
         beforeFinetune = await evaluate(model, result.beforeFinetune, evaluation, result.input, labels, {
-          label: path.basename(plan.modelPath), signal: ctx.signal,
+          label: path.basename(plan.modelPath), signal: ctx.signal, originalClasses: accuracy.originalClasses,
+        });
+      }
+      // What keeping each layer dense would buy, to choose the keep list: one more conversion per layer, without
+      // fine-tuning, so compared with the LUT model before fine-tuning when that stage ran.
+      let keptDense: Awaited<ReturnType<typeof measureLayersKeptDense>> | undefined;
+      if (plan.lutboost.sensitivity && result.layers.length) {
+        keptDense = await measureLayersKeptDense(conversion, result.layers.map((l) => l.name), model, evaluation, labels, beforeFinetune ?? accuracy, {
+          progress: (layer, done, total, message) => ctx.events.progress('sensitivity',
+            layer ? `${layer} kept dense (${done + 1}/${total})${message ? `: ${message}` : ''}` : `${total} layers measured`, done / total, layer || undefined),
         });
       }
       if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -209,7 +222,7 @@ export const convertCommand: CliCommand = {
       const report = buildReport({
         model: plan.name, source: path.basename(plan.modelPath), output: lutName,
         config: { ...plan.lut, stages: plan.lutboost.stages, seed: plan.lutboost.seed },
-        result, accuracy, beforeFinetune, wallTimeS: (performance.now() - started) / 1000,
+        result, accuracy, beforeFinetune, keptDense, wallTimeS: (performance.now() - started) / 1000,
         peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
       });
       out.write(lutName, writeModel(result.lut));

@@ -68,6 +68,24 @@ function convert(dir: string, out: string, extra: string[] = []): ReturnType<typ
     '--centroids', '8', '--vector', '4', '--iterations', '8', ...extra], { encoding: 'utf8' });
 }
 
+/** Converts the fixture with a config naming model `name` (calibrate 0:80, evaluate 80:120), with --sensitivity. */
+function convertWithConfig(dir: string, name: string, lines: string[]): { stdout: string; report: ConversionReport } {
+  fs.writeFileSync(path.join(dir, `${name}.lutdla`), [
+    'lut { centroids = 8  vector = 4 }',
+    `model "${name}" {`,
+    '  onnx = "tiny.onnx"',
+    '  calibration = "data.npy" range 0:80',
+    '  evaluation = "data.npy" range 80:120',
+    '  labels = "labels.npy"',
+    ...lines.map((l) => `  ${l}`),
+    '}',
+    '',
+  ].join('\n'));
+  const r = spawnSync(process.execPath, [cli, 'convert', '--config', path.join(dir, `${name}.lutdla`), '--out', path.join(dir, name), '--sensitivity'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return { stdout: r.stdout, report: JSON.parse(fs.readFileSync(path.join(dir, name, `${name}.conversion.json`), 'utf8')) as ConversionReport };
+}
+
 test('lutdla convert: end to end on a small CNN; report valid against the schema; names stay plain text', async () => {
   const dir = await fixture();
   const out = path.join(dir, 'out');
@@ -138,22 +156,7 @@ test('lutdla convert: SIGTERM mid-run stops it and leaves nothing in the output 
 
 test('lutdla convert with finetune and --sensitivity: the report has what the stage bought and what keeping each layer buys', async () => {
   const dir = await fixture();
-  const config = (name: string, stages: string) => {
-    fs.writeFileSync(path.join(dir, `${name}.lutdla`), [
-      'lut { centroids = 8  vector = 4 }',
-      `model "${name}" {`,
-      '  onnx = "tiny.onnx"',
-      '  calibration = "data.npy" range 0:80',
-      '  evaluation = "data.npy" range 80:120',
-      '  labels = "labels.npy"',
-      `  lutboost { iterations = 8  stages = [${stages}]  epochs = 2 }`,
-      '}',
-      '',
-    ].join('\n'));
-    const r = spawnSync(process.execPath, [cli, 'convert', '--config', path.join(dir, `${name}.lutdla`), '--out', path.join(dir, name), '--sensitivity'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(fs.readFileSync(path.join(dir, name, `${name}.conversion.json`), 'utf8')) as ConversionReport;
-  };
+  const config = (name: string, stages: string) => convertWithConfig(dir, name, [`lutboost { iterations = 8  stages = [${stages}]  epochs = 2 }`]).report;
   const tuned = config('tuned', 'kmeans, tables, finetune, quantize');
   const plain = config('plain', 'kmeans, tables, quantize');
   // Before fine-tuning the model is the plain conversion's (the original's classes reused, not recomputed).
@@ -227,23 +230,7 @@ test('lutdla convert --config: model block paths, keep list and per-layer overri
 
 test('lutdla convert --sensitivity: the drop given for keeping a layer is the drop of converting with it kept; the text table shows it', async () => {
   const dir = await fixture();
-  const run = (name: string, keep: string) => {
-    fs.writeFileSync(path.join(dir, `${name}.lutdla`), [
-      'lut { centroids = 8  vector = 4 }',
-      `model "${name}" {`,
-      '  onnx = "tiny.onnx"',
-      '  calibration = "data.npy" range 0:80',
-      '  evaluation = "data.npy" range 80:120',
-      '  labels = "labels.npy"',
-      `  keep = [${keep}]`,
-      '  lutboost { iterations = 8 }',
-      '}',
-      '',
-    ].join('\n'));
-    const r = spawnSync(process.execPath, [cli, 'convert', '--config', path.join(dir, `${name}.lutdla`), '--out', path.join(dir, name), '--sensitivity'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    return { stdout: r.stdout, report: JSON.parse(fs.readFileSync(path.join(dir, name, `${name}.conversion.json`), 'utf8')) as ConversionReport };
-  };
+  const run = (name: string, keep: string) => convertWithConfig(dir, name, [`keep = [${keep}]`, 'lutboost { iterations = 8 }']);
   const all = run('all', '"conv1"');
   assert.deepEqual(all.report.layers.map((l) => l.name), [HOSTILE, 'fc']);
   const kept = run('kept', '"conv1", "fc"');

@@ -37,8 +37,11 @@ export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float3
   const lda = o.lda ?? (transA ? M : K);
   let ldb = o.ldb ?? (transB ? K : N);
   const ldc = o.ldc ?? N;
-  if (!o.accumulate) {
-    for (let i = 0; i < M; i++) C.fill(0, cOff + i * ldc, cOff + i * ldc + N);
+  const store = !o.accumulate;
+  if (store) {
+    // The kernel stores (rather than adds) its first K block, except in the rows past the last 4-row tile, which
+    // it updates in place: only those need zeros first (all rows when there is no K to store).
+    for (let i = K === 0 ? 0 : M - (M % 4); i < M; i++) C.fill(0, cOff + i * ldc, cOff + i * ldc + N);
   }
   if (M === 0 || N === 0 || K === 0) return;
   let Bm = B;
@@ -55,7 +58,7 @@ export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float3
   }
   const sai = transA ? 1 : lda; // stride between rows i of op(A)
   const sak = transA ? lda : 1; // stride between columns k of op(A)
-  kernelNN(M, N, K, A, aOff, sai, sak, Bm, bOff, ldb, C, cOff, ldc);
+  kernelNN(M, N, K, A, aOff, sai, sak, Bm, bOff, ldb, C, cOff, ldc, store);
 }
 
 let panel = new Float32Array(4 * 512);
@@ -69,13 +72,14 @@ function kernelNN(
   M: number, N: number, K: number,
   A: Float32Array, aOff: number, sai: number, sak: number,
   B: Float32Array, bOff: number, ldb: number,
-  C: Float32Array, cOff: number, ldc: number,
+  C: Float32Array, cOff: number, ldc: number, store: boolean,
 ): void {
   if (panel.length < 4 * Math.min(K, KB)) panel = new Float32Array(4 * KB);
   const Ap = panel;
   for (let k0 = 0; k0 < K; k0 += KB) {
     const k1 = Math.min(K, k0 + KB);
     const kn = k1 - k0;
+    const first = store && k0 === 0; // C holds no sum yet: store the tiles' sums instead of adding them
     for (let j0 = 0; j0 < N; j0 += NB) {
       const j1 = Math.min(N, j0 + NB);
       const j4 = j0 + ((j1 - j0) & ~3);
@@ -103,6 +107,16 @@ function kernelNN(
             c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
           }
           let o = c0 + j;
+          if (first) {
+            C[o] = c00; C[o + 1] = c01; C[o + 2] = c02; C[o + 3] = c03;
+            o += ldc;
+            C[o] = c10; C[o + 1] = c11; C[o + 2] = c12; C[o + 3] = c13;
+            o += ldc;
+            C[o] = c20; C[o + 1] = c21; C[o + 2] = c22; C[o + 3] = c23;
+            o += ldc;
+            C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
+            continue;
+          }
           C[o] += c00; C[o + 1] += c01; C[o + 2] += c02; C[o + 3] += c03;
           o += ldc;
           C[o] += c10; C[o + 1] += c11; C[o + 2] += c12; C[o + 3] += c13;
@@ -120,6 +134,13 @@ function kernelNN(
             c1v += Ap[4 * k + 1] * b;
             c2v += Ap[4 * k + 2] * b;
             c3v += Ap[4 * k + 3] * b;
+          }
+          if (first) {
+            C[c0 + j] = c0v;
+            C[c0 + ldc + j] = c1v;
+            C[c0 + 2 * ldc + j] = c2v;
+            C[c0 + 3 * ldc + j] = c3v;
+            continue;
           }
           C[c0 + j] += c0v;
           C[c0 + ldc + j] += c1v;

@@ -81,5 +81,6 @@ function printReport(dir) {
     const a = r.accuracy ?? {};
     const pct = (x) => (typeof x === 'number' ? `${(x * 100).toFixed(2)} %` : '-');
     console.log(`accuracy: original ${pct(a.original)}, LUT ${pct(a.lut)}, drop ${typeof a.drop === 'number' ? a.drop.toFixed(2) : '-'} points, agreement ${pct(a.agreement)} on ${a.samples ?? '?'} samples`);
+    if (dense) console.log('drop if dense: the model converted again with that layer kept dense; ± is the standard error of its difference from the drop above (differences within about two of them are noise)');
   }
 }

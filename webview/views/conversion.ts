@@ -63,7 +63,8 @@ export function renderConversion(ctx: ViewContext, r: ConversionReport): void {
   };
   const sizes = section(ctx, {
     title: 'Table size per layer',
-    description: 'Bytes of the lookup tables of each converted layer against the dense weights they replace (log scale).',
+    description: 'Bytes of the lookup tables of each converted layer against the dense weights they replace (log scale).'
+      + (measured ? ` "${denseColumn}": the model converted again with that layer kept dense (without fine-tuning)${a.labelled ? `; ± is the standard error of its difference from the full conversion's drop${r.beforeFinetune ? ' before fine-tuning' : ''}` : ''}.` : ''),
     chartLabel: 'Bar chart: table bytes and dense weight bytes per layer',
     tall: r.layers.length > 12,
     table: layers,

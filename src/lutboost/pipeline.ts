@@ -212,7 +212,14 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
     const perSample = Math.max(1, Math.min(rps, Math.ceil(rowCap / count)));
     plans.push({ layer, index: plans.length, c, v, metric, precision, perSample, rowsPerSample: rps, variants: 1 });
   }
-  if (!plans.length) progress({ stage: 'analyze', message: 'no layer to convert' });
+  const conversionMetadata = { key: 'lutdla.conversion', value: JSON.stringify({ source: label, lut: settings.lut, stages: lb.stages, seed: lb.seed }) };
+  if (!plans.length) {
+    // Every layer kept: nothing to calibrate, fit or fine-tune; the LUT model is the folded original.
+    progress({ stage: 'analyze', message: 'no layer to convert' });
+    const lut = structuredClone(analyzed.model);
+    lut.metadataProps.push(conversionMetadata);
+    return { folded: analyzed.model, lut, input, layers: [], kept };
+  }
 
   const held = heldOutMask(lb.seed, count, lb.holdout);
   const nHeld = held.reduce((a, b) => a + b, 0);
@@ -304,12 +311,11 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
     }));
     // One intra-op thread per session and `threads` runs in flight (forEachInFlight says why); results do not
     // depend on the order runs finish in, as each sample's rows have a fixed place.
+    session = await createSession(withExtraOutputs(analyzed.model, plans.map((p) => p.layer.output)), { label, threads: 1 });
+    const calSession = session;
     let done = 0;
     const total = count + nTrain * (A - 1);
-    // Nothing to calibrate when every layer is kept (onnxruntime refuses a run that asks for no output).
-    if (plans.length) session = await createSession(withExtraOutputs(analyzed.model, plans.map((p) => p.layer.output)), { label, threads: 1 });
-    const calSession = session;
-    if (calSession) await forEachInFlight(calBatches(A), threads, async (batch) => {
+    await forEachInFlight(calBatches(A), threads, async (batch) => {
       check();
       const out = await runFloat(calSession, input.name, batch.data, batch.dims, plans.map((p) => p.layer.output), label);
       batch.ids.forEach((i, b) => {
@@ -444,7 +450,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
         if (r.summary) inp.log?.(r.summary);
       }
     }
-    lut.metadataProps.push({ key: 'lutdla.conversion', value: JSON.stringify({ source: label, lut: settings.lut, stages: lb.stages, seed: lb.seed }) });
+    lut.metadataProps.push(conversionMetadata);
     return { folded: analyzed.model, lut, input, layers, kept, training, beforeFinetune };
   } finally {
     await release(session);

@@ -2,33 +2,16 @@ import type { Dataset } from '../data/dataset';
 import type { ModelProto } from '../onnx/types';
 import { evaluate, type Evaluation } from './evaluate';
 import { convertModel, type ConvertInput } from './pipeline';
+import type { ConversionLayer } from '../reports/conversion';
+import { pairedGain } from '../util/stats';
 
-/** The conversion with one more layer kept dense, on the evaluation data: what keeping that layer buys. */
-export interface LayerKeptDense {
-  /** Top-1 drop in percentage points against the original (null without labels). */
-  drop: number | null;
-  /** Fraction of samples where that LUT model picks the original's class. */
-  agreement: number;
-  /**
-   * Standard error, in points, of the difference between this drop and the reference conversion's (the full
-   * conversion before any fine-tuning), paired over the samples (null without labels): differences within about
-   * two of these are noise of the evaluation data.
-   */
-  dropSe: number | null;
-}
+/** What keeping one layer dense buys (the report's field, every part of it filled in). */
+export type LayerKeptDense = Required<NonNullable<ConversionLayer['keptDense']>>;
 
 /** Standard error (points) of the mean of a - b over samples, where a and b are each model's top-1 hit (0/1). */
 export function pairedSe(labels: Int32Array, a: Int32Array, b: Int32Array): number {
-  const n = labels.length;
-  let sum = 0, sq = 0;
-  for (let i = 0; i < n; i++) {
-    const d = (a[i] === labels[i] ? 1 : 0) - (b[i] === labels[i] ? 1 : 0);
-    sum += d;
-    sq += d * d;
-  }
-  if (n < 2) return 0;
-  const mean = sum / n;
-  return Math.sqrt(Math.max(sq / n - mean * mean, 0) / (n - 1)) * 100;
+  const hits = (classes: Int32Array): Float64Array => Float64Array.from(labels, (y, i) => (classes[i] === y ? 1 : 0));
+  return pairedGain(hits(a), hits(b)).se * 100;
 }
 
 /**

@@ -61,5 +61,13 @@ export interface ConversionLayer {
    * The model converted again with this layer kept dense as well (same settings and seed, no finetune stage), on
    * the evaluation data: what adding the layer to `keep` buys. Present when `sensitivity` was asked for.
    */
-  keptDense?: { drop: number | null; agreement: number; dropSe?: number | null };
+  keptDense?: {
+    drop: number | null; // top-1 drop in points against the original (null without labels)
+    agreement: number; // fraction of samples where that LUT model picks the original's class
+    /**
+     * Standard error, in points, of the difference between this drop and the full conversion's (before any
+     * fine-tuning), paired over the samples (null without labels): differences within about two are noise.
+     */
+    dropSe?: number | null;
+  };
 }

@@ -12,6 +12,7 @@ import { augmentImages, NO_AUGMENTATION, type ImageAugmentation } from './augmen
 import { Rng } from './rng';
 import type { Tensor } from './tensor';
 import { train } from './trainer';
+import { pairedGain } from '../util/stats';
 
 /**
  * LUTBoost's `finetune` stage: train a converted LUT model end to end so that it imitates the original model
@@ -219,17 +220,6 @@ function mean(a: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i];
   return s / Math.max(a.length, 1);
-}
-
-/** Mean and standard error of the paired differences a[i] - b[i]. */
-function pairedGain(a: Float64Array, b: Float64Array): { mean: number; se: number } {
-  const n = a.length;
-  let avg = 0;
-  for (let i = 0; i < n; i++) avg += a[i] - b[i];
-  avg /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (a[i] - b[i] - avg) ** 2;
-  return { mean: avg, se: Math.sqrt(v / Math.max(n - 1, 1) / n) };
 }
 
 /**

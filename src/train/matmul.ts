@@ -63,6 +63,15 @@ export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float3
 
 let panel = new Float32Array(4 * 512);
 
+/** Four sums into C at o: stored when C holds no sum yet (`first`), added otherwise. */
+function put4(C: Float32Array, o: number, first: boolean, x0: number, x1: number, x2: number, x3: number): void {
+  if (first) {
+    C[o] = x0; C[o + 1] = x1; C[o + 2] = x2; C[o + 3] = x3;
+  } else {
+    C[o] += x0; C[o + 1] += x1; C[o + 2] += x2; C[o + 3] += x3;
+  }
+}
+
 /**
  * C += op(A) * B with a 4x4 register tile: 16 accumulators live in locals while k runs, so each step does
  * 16 multiply-adds for 8 loads (2-3x the throughput of a row-update loop in V8). A's 4-row panel is packed
@@ -106,24 +115,11 @@ function kernelNN(
             c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
             c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
           }
-          let o = c0 + j;
-          if (first) {
-            C[o] = c00; C[o + 1] = c01; C[o + 2] = c02; C[o + 3] = c03;
-            o += ldc;
-            C[o] = c10; C[o + 1] = c11; C[o + 2] = c12; C[o + 3] = c13;
-            o += ldc;
-            C[o] = c20; C[o + 1] = c21; C[o + 2] = c22; C[o + 3] = c23;
-            o += ldc;
-            C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
-            continue;
-          }
-          C[o] += c00; C[o + 1] += c01; C[o + 2] += c02; C[o + 3] += c03;
-          o += ldc;
-          C[o] += c10; C[o + 1] += c11; C[o + 2] += c12; C[o + 3] += c13;
-          o += ldc;
-          C[o] += c20; C[o + 1] += c21; C[o + 2] += c22; C[o + 3] += c23;
-          o += ldc;
-          C[o] += c30; C[o + 1] += c31; C[o + 2] += c32; C[o + 3] += c33;
+          const o = c0 + j;
+          put4(C, o, first, c00, c01, c02, c03);
+          put4(C, o + ldc, first, c10, c11, c12, c13);
+          put4(C, o + 2 * ldc, first, c20, c21, c22, c23);
+          put4(C, o + 3 * ldc, first, c30, c31, c32, c33);
         }
         for (let j = j4; j < j1; j++) {
           let c0v = 0, c1v = 0, c2v = 0, c3v = 0;
@@ -135,17 +131,11 @@ function kernelNN(
             c2v += Ap[4 * k + 2] * b;
             c3v += Ap[4 * k + 3] * b;
           }
-          if (first) {
-            C[c0 + j] = c0v;
-            C[c0 + ldc + j] = c1v;
-            C[c0 + 2 * ldc + j] = c2v;
-            C[c0 + 3 * ldc + j] = c3v;
-            continue;
-          }
-          C[c0 + j] += c0v;
-          C[c0 + ldc + j] += c1v;
-          C[c0 + 2 * ldc + j] += c2v;
-          C[c0 + 3 * ldc + j] += c3v;
+          const o = c0 + j;
+          C[o] = first ? c0v : C[o] + c0v;
+          C[o + ldc] = first ? c1v : C[o + ldc] + c1v;
+          C[o + 2 * ldc] = first ? c2v : C[o + 2 * ldc] + c2v;
+          C[o + 3 * ldc] = first ? c3v : C[o + 3 * ldc] + c3v;
         }
       }
       for (; i < M; i++) {

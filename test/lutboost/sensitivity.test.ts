@@ -75,6 +75,15 @@ test('denseLayers keeps a layer by its exact name, over the patterns and overrid
   assert.deepEqual(r.kept.find((k) => k.name === 'fc1')?.reason, 'kept dense to measure what keeping it buys');
 });
 
+test('with every layer kept, the conversion returns the folded original with no training, even with finetune asked', async () => {
+  const r = await convertModel(conversionOf({ ...SETTINGS, keep: ['fc*'], lutboost: { ...SETTINGS.lutboost, stages: ['kmeans', 'finetune'] } }));
+  assert.deepEqual(r.layers, []);
+  assert.deepEqual(r.kept.map((k) => k.name).sort(), ['fc1', 'fc2']);
+  assert.equal(r.training, undefined);
+  assert.ok(r.lut !== r.folded && r.lut.graph!.node.every((n) => !n.name?.startsWith('lut/')), 'the LUT model is a copy of the original');
+  assert.ok(r.lut.metadataProps.some((e) => e.key === 'lutdla.conversion'));
+});
+
 test('measureLayersKeptDense: per layer, exactly what converting with that layer in keep gives; finetune is left out', async () => {
   // Asked with the finetune stage (registered here, so it would run): the measurement converts without it.
   const withFinetune: ConvertSettings = { ...SETTINGS, lutboost: { ...SETTINGS.lutboost, stages: ['kmeans', 'tables', 'finetune', 'quantize'] } };

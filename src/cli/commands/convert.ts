@@ -10,7 +10,7 @@ import { OnnxFormatError } from '../../onnx/types';
 import { evaluate, type Evaluation } from '../../lutboost/evaluate';
 import { ConversionError, convertModel, type ConvertInput } from '../../lutboost/pipeline';
 import { buildReport, formatReport } from '../../lutboost/report';
-import { measureLayersKeptDense } from '../../lutboost/sensitivity';
+import { measureLayersKeptDense, type LayerKeptDense } from '../../lutboost/sensitivity';
 import { AtomicOutput } from '../../util/atomicOutput';
 import { flagInt, flagNumber, flagNumberList, flagRange, flagShape, flagString, loadCheckedConfig, lutFlags } from '../flags';
 import { htmlOption, writeHtmlReport } from '../htmlReport';
@@ -208,7 +208,7 @@ export const convertCommand: CliCommand = {
       }
       // What keeping each layer dense would buy, to choose the keep list: one more conversion per layer, without
       // fine-tuning, so compared with the LUT model before fine-tuning when that stage ran.
-      let keptDense: Awaited<ReturnType<typeof measureLayersKeptDense>> | undefined;
+      let keptDense: Map<string, LayerKeptDense> | undefined;
       if (plan.lutboost.sensitivity && result.layers.length) {
         keptDense = await measureLayersKeptDense(conversion, result.layers.map((l) => l.name), model, evaluation, labels, beforeFinetune ?? accuracy, {
           progress: (layer, done, total, message) => ctx.events.progress('sensitivity',

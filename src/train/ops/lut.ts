@@ -161,8 +161,6 @@ const lutLookup: OpKernel = {
     const dT = needGrad[2] ? new Float32Array(tq.length) : undefined;
     const p = new Float64Array(c);
     const active = new Int32Array(c);
-    const isL2 = metric === 'l2';
-    const isL1 = metric === 'l1';
     const linearInput = attrStr(ctx.node, 'inputGrad', 'linear') === 'linear';
     const needA = !!dC || (!!dX && !linearInput);
     const dXs = linearInput ? undefined : dX; // the soft surrogate's input gradient
@@ -227,25 +225,7 @@ const lutLookup: OpKernel = {
               if (p[j] < 1e-7) continue;
               const dd = (-p[j] * (A[oa + j] - abar)) / tau; // dL/d(distance j)
               const co = (s * c + j) * v;
-              if (isL2) {
-                for (let k = 0; k < v; k++) {
-                  const diff = 2 * dd * (X[xo + k] - C[co + k]);
-                  if (dXs) dXs[xo + k] += diff;
-                  if (dC) dC[co + k] -= diff;
-                }
-              } else if (isL1) {
-                for (let k = 0; k < v; k++) {
-                  const sg = dd * Math.sign(X[xo + k] - C[co + k]);
-                  if (dXs) dXs[xo + k] += sg;
-                  if (dC) dC[co + k] -= sg;
-                }
-              } else {
-                let km = 0;
-                for (let k = 1; k < v; k++) if (Math.abs(X[xo + k] - C[co + k]) > Math.abs(X[xo + km] - C[co + km])) km = k;
-                const sg = dd * Math.sign(X[xo + km] - C[co + km]);
-                if (dXs) dXs[xo + km] += sg;
-                if (dC) dC[co + km] -= sg;
-              }
+              addDistanceGrad(metric, dd, X, xo, C, co, v, dXs, dC);
             }
           }
         }
@@ -255,6 +235,33 @@ const lutLookup: OpKernel = {
     return [t(dX, inputs[0] as Tensor), t(dC, inputs[1] as Tensor), t(dT, inputs[2] as Tensor)];
   },
 };
+
+/**
+ * Adds dd x the gradient of the distance between sub-vector X[xo..] and centroid C[co..] (length v) to dX (the
+ * sub-vector's side) and dC (the centroid's, the opposite sign), for each metric.
+ */
+function addDistanceGrad(metric: LutMetric, dd: number, X: Float32Array, xo: number, C: Float32Array, co: number, v: number,
+  dX: Float32Array | undefined, dC: Float32Array | undefined): void {
+  if (metric === 'l2') {
+    for (let k = 0; k < v; k++) {
+      const diff = 2 * dd * (X[xo + k] - C[co + k]);
+      if (dX) dX[xo + k] += diff;
+      if (dC) dC[co + k] -= diff;
+    }
+  } else if (metric === 'l1') {
+    for (let k = 0; k < v; k++) {
+      const sg = dd * Math.sign(X[xo + k] - C[co + k]);
+      if (dX) dX[xo + k] += sg;
+      if (dC) dC[co + k] -= sg;
+    }
+  } else {
+    let km = 0;
+    for (let k = 1; k < v; k++) if (Math.abs(X[xo + k] - C[co + k]) > Math.abs(X[xo + km] - C[co + km])) km = k;
+    const sg = dd * Math.sign(X[xo + km] - C[co + km]);
+    if (dX) dX[xo + km] += sg;
+    if (dC) dC[co + km] -= sg;
+  }
+}
 
 /**
  * The linear map [v x n] of subspace s: the affine least-squares fit T[s, j] ~ C[s, j] . W + b over its c

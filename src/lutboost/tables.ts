@@ -156,39 +156,55 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
   return { method, candidates };
 }
 
-/** Block Gauss-Seidel over subspaces for min ||H D - R||^2 + lambda ||D||^2 (no P x P or M x M matrix). */
-function sweeps(S: number, c: number, n: number, idx: Int32Array, M: number, R: Float64Array, lambda: number, count: number): Float64Array {
+/**
+ * Block Gauss-Seidel over subspaces for min ||H D - R||^2 + lambda ||D||^2 (no P x P or M x M matrix). The output
+ * columns are independent problems, so they are solved a block at a time: the block's residual (M x COLS) then
+ * stays in cache through all sweeps instead of streaming the whole M x n residual three times per subspace
+ * (each column's arithmetic, and so its result, is the same either way).
+ */
+export function sweeps(S: number, c: number, n: number, idx: Int32Array, M: number, R: Float64Array, lambda: number, count: number): Float64Array {
   const D = new Float64Array(S * c * n);
-  const E = R.slice(); // residual R - H D
-  const sum = new Float64Array(c * n);
+  const sum = new Float64Array(c * SWEEP_COLS);
   const cnt = new Float64Array(c);
-  for (let sweep = 0; sweep < count; sweep++) {
-    for (let s = 0; s < S; s++) {
-      sum.fill(0);
-      cnt.fill(0);
-      const Ds = D.subarray(s * c * n, (s + 1) * c * n);
-      for (let m = 0; m < M; m++) {
-        const j = idx[s * M + m];
-        cnt[j]++;
-        const o = m * n;
-        const q = j * n;
-        for (let t = 0; t < n; t++) sum[q + t] += E[o + t] + Ds[q + t];
-      }
-      for (let m = 0; m < M; m++) {
-        const q = idx[s * M + m] * n;
-        const o = m * n;
-        for (let t = 0; t < n; t++) E[o + t] += Ds[q + t];
-      }
-      for (let j = 0; j < c; j++) for (let t = 0; t < n; t++) Ds[j * n + t] = sum[j * n + t] / (cnt[j] + lambda);
-      for (let m = 0; m < M; m++) {
-        const q = idx[s * M + m] * n;
-        const o = m * n;
-        for (let t = 0; t < n; t++) E[o + t] -= Ds[q + t];
+  const Db = new Float64Array(S * c * SWEEP_COLS); // the block's columns of D, [S][c][w]
+  const E = new Float64Array(M * SWEEP_COLS); // residual R - H D of the block's columns, [M][w]
+  for (let t0 = 0; t0 < n; t0 += SWEEP_COLS) {
+    const w = Math.min(SWEEP_COLS, n - t0);
+    Db.fill(0);
+    for (let m = 0; m < M; m++) for (let t = 0; t < w; t++) E[m * w + t] = R[m * n + t0 + t];
+    for (let sweep = 0; sweep < count; sweep++) {
+      for (let s = 0; s < S; s++) {
+        sum.fill(0);
+        cnt.fill(0);
+        const Ds = Db.subarray(s * c * w, (s + 1) * c * w);
+        const row = idx.subarray(s * M, (s + 1) * M);
+        for (let m = 0; m < M; m++) {
+          const j = row[m];
+          cnt[j]++;
+          const o = m * w;
+          const q = j * w;
+          for (let t = 0; t < w; t++) sum[q + t] += E[o + t] + Ds[q + t];
+        }
+        for (let m = 0; m < M; m++) {
+          const q = row[m] * w;
+          const o = m * w;
+          for (let t = 0; t < w; t++) E[o + t] += Ds[q + t];
+        }
+        for (let j = 0; j < c; j++) for (let t = 0; t < w; t++) Ds[j * w + t] = sum[j * w + t] / (cnt[j] + lambda);
+        for (let m = 0; m < M; m++) {
+          const q = row[m] * w;
+          const o = m * w;
+          for (let t = 0; t < w; t++) E[o + t] -= Ds[q + t];
+        }
       }
     }
+    for (let sj = 0; sj < S * c; sj++) for (let t = 0; t < w; t++) D[sj * n + t0 + t] = Db[sj * w + t];
   }
   return D;
 }
+
+/** Output columns per block of the sweeps: 16 columns of a 10,000-row residual are 1.3 MB. */
+const SWEEP_COLS = 16;
 
 /** Lets the event loop run (signal handlers included) between long synchronous steps; throws when cancelled. */
 export async function yieldToEvents(signal?: AbortSignal): Promise<void> {

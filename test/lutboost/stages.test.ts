@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import type { Precision } from '../../src/dsl/config';
 import { decisionWeights, fitGemm, type GemmData } from '../../src/lutboost/fit';
 import { encode, lookup, relativeError, subspaces, tablesFromCentroids, type LutGemm } from '../../src/lutboost/lutGemm';
-import { matmul } from '../../src/lutboost/linalg';
+import { cholesky, choleskySolve, matmul } from '../../src/lutboost/linalg';
 import { Rng } from '../../src/lutboost/prng';
 import { quantizeTables } from '../../src/lutboost/quantize';
-import { fitTables } from '../../src/lutboost/tables';
+import { fitTables, sweeps } from '../../src/lutboost/tables';
 import { kmeans } from '../../src/lutboost/kmeans';
 import { toSubvectors, encodeSub } from '../../src/lutboost/lutGemm';
 
@@ -133,4 +133,29 @@ test('class scores: rows near a class boundary weigh more, and the weighted tabl
     return e;
   };
   assert.ok(weightedError(weighted.tables) < weightedError(plain.tables), 'the weighted fit has the lower weighted training error');
+});
+
+test('the sweeps solve (for layers too large for a dense solve) converges to the ridge solution, column block by block', () => {
+  // 37 output columns: two whole blocks of 16 and a partial one, each solved on its own.
+  const S = 3, c = 4, n = 37, M = 60, P = S * c, lambda = 0.5;
+  const rng = new Rng(9);
+  const idx = Int32Array.from({ length: S * M }, () => Math.floor(rng.next() * c));
+  const R = Float64Array.from({ length: M * n }, () => rng.next() * 2 - 1);
+  // Dense ridge: (H^T H + lambda I) D = H^T R.
+  const G = new Float64Array(P * P);
+  const HtR = new Float64Array(P * n);
+  for (let m = 0; m < M; m++) {
+    for (let a = 0; a < S; a++) {
+      const pa = a * c + idx[a * M + m];
+      for (let b = 0; b < S; b++) G[pa * P + b * c + idx[b * M + m]] += 1;
+      for (let t = 0; t < n; t++) HtR[pa * n + t] += R[m * n + t];
+    }
+  }
+  for (let p = 0; p < P; p++) G[p * P + p] += lambda;
+  assert.ok(cholesky(G, P));
+  choleskySolve(G, P, HtR, n);
+  const D = sweeps(S, c, n, idx, M, R, lambda, 3000);
+  let worst = 0;
+  for (let i = 0; i < D.length; i++) worst = Math.max(worst, Math.abs(D[i] - HtR[i]));
+  assert.ok(worst < 1e-8, `largest difference from the dense solve: ${worst}`);
 });

@@ -235,6 +235,11 @@ export class Dataset {
     return this.source.label;
   }
 
+  /** The shape of one sample as the file stores it (before any reshaping to a model input). */
+  get storedSampleDims(): number[] {
+    return this.source.shape.slice(1);
+  }
+
   /** Samples in the range. */
   get count(): number {
     return this.end - this.start;

@@ -16,6 +16,19 @@ export function canShift(sampleDims: readonly number[]): boolean {
   return sampleDims.length === 3 && sampleDims[1] >= 8 && sampleDims[2] >= 8;
 }
 
+/**
+ * The [C, H, W] geometry to shift a model's samples by: the model input's own when it is image-shaped; else, for a
+ * model that takes each sample as one flat vector (an MLP fed 28x28 digits as 784 values), the data file's when
+ * its samples are images ([H, W] or [C, H, W], flattened row-major as IDX and .npy store them). Undefined when
+ * neither is an image: such samples are never shifted.
+ */
+export function shiftGeometry(sampleDims: readonly number[], storedSampleDims: readonly number[]): number[] | undefined {
+  if (canShift(sampleDims)) return sampleDims.slice();
+  if (sampleDims.length !== 1) return undefined;
+  const stored = storedSampleDims.length === 2 ? [1, ...storedSampleDims] : storedSampleDims.slice();
+  return canShift(stored) && stored[0] * stored[1] * stored[2] === sampleDims[0] ? stored : undefined;
+}
+
 /** Writes sample `src` ([C, H, W] at offset 0) shifted by (dy, dx) into dst (edges replicated). */
 export function shiftSample(src: Float32Array, dst: Float32Array, dims: readonly number[], dy: number, dx: number): void {
   const [C, H, W] = dims;

@@ -6,7 +6,7 @@ import { Executor } from './executor';
 import { argmaxRows, distillationKL, softmaxCrossEntropy, temperedSoftmax } from './loss';
 import { fuseLutLayers, relaxBatch, writeLutLayerBack, type FusedLutLayer } from './lutGraph';
 import { graphFromOnnx, writeParamsBack } from './onnxGraph';
-import { canShift, shiftSample, SHIFTS } from '../lutboost/augment';
+import { shiftGeometry, shiftSample, SHIFTS } from '../lutboost/augment';
 import { heldOutMask } from '../lutboost/holdout';
 import { augmentImages, NO_AUGMENTATION, type ImageAugmentation } from './augment';
 import { Rng } from './rng';
@@ -26,6 +26,11 @@ export interface FinetuneData {
   /** Graph input name and the shape of one sample as the model wants it, batch dimension first (e.g. [1,1,28,28]). */
   input: string;
   sampleShape: number[];
+  /**
+   * The samples' shape as the data file stores them, when it differs from the model's: a model fed flattened
+   * images then still trains and is judged on shifted copies (see shiftGeometry).
+   */
+  storedSampleDims?: number[];
   /** Preprocessed samples, `count` x prod(sampleShape[1:]). */
   samples: Float32Array;
   count: number;
@@ -65,8 +70,8 @@ export interface FinetuneOptions {
   softness?: number;
   /**
    * Training-time augmentation, with the teacher run on the executor on the same augmented batch: 'shift'
-   * (random translations of up to 2 pixels, edges replicated) for image inputs [C,H,W]; 'auto' picks it for
-   * image-like inputs of at least 8x8. Distillation needs no labels, so augmented samples are as good as real.
+   * (random translations of up to 2 pixels, edges replicated) for image inputs [C,H,W], or flattened images (see
+   * storedSampleDims); 'auto' picks it for images of at least 8x8. Distillation needs no labels, so augmented samples are as good as real.
    */
   augment?: 'auto' | 'shift' | 'none' | Partial<ImageAugmentation>;
   /** Learning rate of the centroids relative to the tables' (their gradient is a surrogate; 0 freezes them). */
@@ -114,6 +119,8 @@ export interface FinetuneResult {
   seconds: number;
   /** Held-out images the epochs were judged on, and the gain (in standard errors) an epoch had to beat. */
   heldOutImages: number;
+  /** Versions of each held-out image judged: 9 (itself and its eight one-pixel shifts) for images, else 1. */
+  heldOutVariants: number;
   significance: number;
   /** Whether the held-out score's target mixed the labels in with the original's probabilities (see imageScore). */
   scoredWithLabels: boolean;
@@ -122,7 +129,7 @@ export interface FinetuneResult {
 /** One line on what the stage kept and why (the CLI and the task log print it). */
 export function finetuneSummary(r: FinetuneResult): string {
   const pct = (a: number): string => `${(a * 100).toFixed(1)} %`;
-  const judged = `${r.heldOutImages} held-out calibration samples`;
+  const judged = `${r.heldOutImages} held-out calibration samples${r.heldOutVariants > 1 ? ` (each also shifted by one pixel ${r.heldOutVariants - 1} ways)` : ''}`;
   if (r.bestEpoch > 0) {
     const e = r.curve.find((c) => c.epoch === r.bestEpoch);
     // Agreement can fall while the score rises (the labels pull away from the original's mistakes): say what rose.
@@ -324,7 +331,8 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   const patience = o.patience ?? epochs;
 
   // Augmentation and the reconstruction terms need the teacher on the executor (each augmented batch is new).
-  const imageLike = canShift(rowShape);
+  const imageDims = shiftGeometry(rowShape, data.storedSampleDims ?? rowShape);
+  const imageLike = imageDims !== undefined;
   const aug: ImageAugmentation | undefined = typeof o.augment === 'object' ? { ...NO_AUGMENTATION, ...o.augment }
     : o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike) ? { ...NO_AUGMENTATION, shift: 2 } : undefined;
   const wantShift = aug !== undefined && imageLike;
@@ -371,7 +379,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     heldShifts.forEach(([dy, dx], a) => {
       const at = (i * heldShifts.length + a) * D;
       if (heldShifts.length === 1) heldX.set(src, at);
-      else shiftSample(src, heldX.subarray(at, at + D), rowShape, dy, dx);
+      else shiftSample(src, heldX.subarray(at, at + D), imageDims!, dy, dx);
     });
   }
   const heldData: FinetuneData = { input: data.input, sampleShape: data.sampleShape, samples: heldX, count: heldCount };
@@ -430,7 +438,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
       const samples = Array.from(idx, (i) => trainIdx[i]);
       const x = batchOf(samples);
       if (!teacherEx) return { [data.input]: x };
-      if (wantShift) augmentImages(x, rowShape, augRng, aug!);
+      if (wantShift) augmentImages(x, imageDims!, augRng, aug!);
       const tv = teacherEx.forward({ [data.input]: x }, { fetch: [teacherEx.graph.outputs[0].name, ...layerOutputs] });
       batchTeacher = tv.get(teacherEx.graph.outputs[0].name)!;
       batchTeacherLayers = new Map(layerOutputs.map((n) => [n, tv.get(n)!]));
@@ -501,6 +509,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
     cancelled: res.cancelled,
     seconds: (performance.now() - t0) / 1000,
     heldOutImages: heldOut.length,
+    heldOutVariants: V,
     significance: o.significance,
     scoredWithLabels: labels !== undefined,
   };

@@ -10,7 +10,7 @@ export async function finetuneStage(ctx: FinetuneContext): Promise<HookResult> {
   const plan = ds.plan(ctx.input);
   if (plan.noBatchAxis) throw new Error(`fine-tuning needs a model input with a batch axis; '${ctx.input.name}' has none`);
   const samples = ds.read(0, ds.count, ctx.input);
-  const data: FinetuneData = { input: ctx.input.name, sampleShape: [1, ...plan.sampleDims], samples, count: ds.count, labels: ctx.labels?.length === ds.count ? ctx.labels : undefined };
+  const data: FinetuneData = { input: ctx.input.name, sampleShape: [1, ...plan.sampleDims], storedSampleDims: ds.storedSampleDims, samples, count: ds.count, labels: ctx.labels?.length === ds.count ? ctx.labels : undefined };
   const s = ctx.settings;
   const r = await finetuneLutModel(ctx.lut, ctx.original, data, {
     epochs: s.epochs,

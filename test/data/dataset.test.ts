@@ -34,6 +34,7 @@ test('batches: free batch in chunks, fixed batch padded, range honoured, preproc
   writeFileSync(file, encodeNpy(data, [7, 2, 2, 2]));
   const ds = Dataset.open(file, { range: [1, 6] });
   assert.equal(ds.count, 5);
+  assert.deepEqual(ds.storedSampleDims, [2, 2, 2]); // as stored, whatever input the samples are fed to
   const free = [...ds.batches({ name: 'x', shape: [undefined, 8] }, 2)];
   assert.deepEqual(free.map((b) => [b.dims, b.start, b.count]), [[[2, 8], 1, 2], [[2, 8], 3, 2], [[1, 8], 5, 1]]);
   assert.deepEqual(Array.from(free[0].data), Array.from(data.subarray(8, 24)));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canShift, shiftSample, SHIFTS, variantsFor } from '../../src/lutboost/augment';
+import { canShift, shiftGeometry, shiftSample, SHIFTS, variantsFor } from '../../src/lutboost/augment';
 
 test('shiftSample moves the image by one pixel and replicates the edges', () => {
   const dims = [2, 3, 4];
@@ -25,6 +25,16 @@ test('only image-shaped samples are shifted; the identity comes first', () => {
   assert.equal(canShift([784]), false);
   assert.equal(canShift([3, 4, 4]), false);
   assert.deepEqual(SHIFTS[0], [0, 0]);
+});
+
+test('shiftGeometry: the model input when it is an image, else the stored image a flat input was made of', () => {
+  assert.deepEqual(shiftGeometry([1, 28, 28], [784]), [1, 28, 28]);
+  assert.deepEqual(shiftGeometry([784], [28, 28]), [1, 28, 28]); // an MLP fed IDX digits
+  assert.deepEqual(shiftGeometry([3072], [3, 32, 32]), [3, 32, 32]);
+  assert.equal(shiftGeometry([784], [784]), undefined); // stored flat: nothing says it is an image
+  assert.equal(shiftGeometry([28, 28], [28, 28]), undefined); // a 2-D model input (a sequence of vectors) is not shifted
+  assert.equal(shiftGeometry([780], [28, 28]), undefined); // element counts differ
+  assert.equal(shiftGeometry([16], [4, 4]), undefined); // too small to shift
 });
 
 test('variantsFor asks for shifted copies only when rows per table entry are few', () => {

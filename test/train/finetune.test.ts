@@ -216,6 +216,42 @@ test('finetune with reconstruction terms: the LUT layers move their outputs towa
   assert.ok(layerError(r.model) < layerError(lut), `summed relative layer-output error ${layerError(lut)} -> ${layerError(r.model)}`);
 });
 
+/** A tiny MLP on 8x8 images fed flat (64 values): gemm 64->8, relu, gemm -> 5 classes. */
+function tinyMlp(seed: number): TrainGraph {
+  const rng = new Rng(seed);
+  const t = (shape: number[], s: number): Tensor => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * s) });
+  return {
+    name: 'mlp', opset: 17,
+    inputs: [{ name: 'x', shape: ['N', 64] }], outputs: [{ name: 'y', shape: ['N', 5] }],
+    nodes: [
+      { name: 'fc1', op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: 1 } },
+      { name: 'relu', op: 'Relu', inputs: ['h'], outputs: ['r'], attrs: {} },
+      { name: 'fc2', op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+    initializers: new Map([['w1', t([8, 64], 0.3)], ['b1', t([8], 0.1)], ['w2', t([5, 8], 0.5)], ['b2', t([5], 0.1)]]),
+    params: new Set(['w1', 'b1', 'w2', 'b2']),
+  };
+}
+
+test('a model fed flattened images still fine-tunes and is judged on shifted copies when the data file stores images', async () => {
+  const original = graphToOnnx(tinyMlp(4));
+  const rng = new Rng(6);
+  const x = Float32Array.from({ length: COUNT * 64 }, () => rng.next());
+  const settings = {
+    lut: { centroids: 4, vector: 4, metric: 'l2' as Metric, precision: 'int8' as const },
+    lutboost: { stages: ['kmeans' as const, 'tables' as const, 'quantize' as const], iterations: 5, samples: 4096, seed: 1, holdout: 0.25 },
+    keep: [], layers: [],
+  };
+  for (const stored of [[COUNT, 8, 8], [COUNT, 64]]) {
+    const calibration = new Dataset(memoryArray('calibration', stored, x));
+    const out = await convertModel({ model: original, label: 'mlp', calibration, settings });
+    const images = stored.length === 3;
+    const data: FinetuneData = { input: 'x', sampleShape: [1, 64], storedSampleDims: calibration.storedSampleDims, samples: x, count: COUNT };
+    const r = await finetuneLutModel(out.lut, out.folded, data, { epochs: 1, seed: 2 });
+    assert.equal(r.heldOutVariants, images ? 9 : 1);
+  }
+});
+
 test('without an epoch count, fine-tuning runs about TARGET_STEPS optimiser steps, at least 8 epochs and at most 200', async () => {
   assert.equal(defaultEpochs(800, 32), 24); // mnist-12 with 1,000 calibration images: 25 steps per epoch
   assert.equal(defaultEpochs(4000, 32), 8); // a large calibration set still gets 8 whole passes
@@ -234,10 +270,11 @@ test('the fine-tuning summary names the kept epoch, or why none was kept', () =>
     { epoch: 1, epochs: 2, loss: 0.2, heldOutAgreement: 0.91, heldOutLoss: 0.1, gainZ: 0.8 },
     { epoch: 2, epochs: 2, loss: 0.2, heldOutAgreement: 0.93, heldOutLoss: 0.1, gainZ: 2.4 },
   ];
-  const base = { model: {} as ModelProto, layers: [], curve, heldOutAgreementBefore: 0.9, stoppedEarly: false, cancelled: false, seconds: 1, heldOutImages: 200, significance: 2, scoredWithLabels: false };
+  const base = { model: {} as ModelProto, layers: [], curve, heldOutAgreementBefore: 0.9, stoppedEarly: false, cancelled: false, seconds: 1, heldOutImages: 200, heldOutVariants: 1, significance: 2, scoredWithLabels: false };
   assert.equal(finetuneSummary({ ...base, bestEpoch: 2, heldOutAgreementAfter: 0.93 }),
     'fine-tuning kept epoch 2 of 2: held-out agreement 90.0 % -> 93.0 % on 200 held-out calibration samples; its class probabilities came 2.40 standard errors closer to the original\'s');
   assert.match(finetuneSummary({ ...base, bestEpoch: 2, heldOutAgreementAfter: 0.93, scoredWithLabels: true }), /2\.40 standard errors closer to the original's mixed with the labels$/);
+  assert.match(finetuneSummary({ ...base, bestEpoch: 2, heldOutAgreementAfter: 0.93, heldOutVariants: 9 }), /on 200 held-out calibration samples \(each also shifted by one pixel 8 ways\);/);
   const none = finetuneSummary({ ...base, curve: curve.slice(0, 2), bestEpoch: 0, heldOutAgreementAfter: 0.9 });
   assert.match(none, /kept the model as the earlier stages made it: no epoch's gain on 200 held-out calibration samples beat 2 standard errors \(best: epoch 1, 0.80\)/);
 });

@@ -332,12 +332,12 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
 
   // Augmentation and the reconstruction terms need the teacher on the executor (each augmented batch is new).
   const imageDims = shiftGeometry(rowShape, data.storedSampleDims ?? rowShape);
-  const imageLike = imageDims !== undefined;
   const aug: ImageAugmentation | undefined = typeof o.augment === 'object' ? { ...NO_AUGMENTATION, ...o.augment }
-    : o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageLike) ? { ...NO_AUGMENTATION, shift: 2 } : undefined;
-  const wantShift = aug !== undefined && imageLike;
+    : o.augment === 'shift' || ((o.augment ?? 'auto') === 'auto' && imageDims) ? { ...NO_AUGMENTATION, shift: 2 } : undefined;
+  // Only images are augmented, whatever the option says.
+  const trainShift = aug && imageDims ? { dims: imageDims, aug } : undefined;
   let teacherEx: Executor | undefined;
-  if ((wantShift || o.reconstruction > 0) && original) {
+  if ((trainShift || o.reconstruction > 0) && original) {
     try {
       const tg = graphFromOnnx(original, () => false);
       relaxBatch(tg);
@@ -371,15 +371,16 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
   // hand) also count with their eight one-pixel shifts, so an image near a decision boundary counts in proportion
   // to how near it is. The check runs the exported model in onnxruntime (what the user gets, and ~10x faster
   // than the executor on LUT layers).
-  const heldShifts = original && imageLike ? SHIFTS : SHIFTS.slice(0, 1);
+  const heldDims = original ? imageDims : undefined; // the shifted copies' targets need the original
+  const heldShifts = heldDims ? SHIFTS : SHIFTS.slice(0, 1);
   const heldCount = heldOut.length * heldShifts.length;
   const heldX = new Float32Array(heldCount * D);
   for (let i = 0; i < heldOut.length; i++) {
     const src = data.samples.subarray(heldOut[i] * D, (heldOut[i] + 1) * D);
     heldShifts.forEach(([dy, dx], a) => {
       const at = (i * heldShifts.length + a) * D;
-      if (heldShifts.length === 1) heldX.set(src, at);
-      else shiftSample(src, heldX.subarray(at, at + D), imageDims!, dy, dx);
+      if (heldDims) shiftSample(src, heldX.subarray(at, at + D), heldDims, dy, dx);
+      else heldX.set(src, at);
     });
   }
   const heldData: FinetuneData = { input: data.input, sampleShape: data.sampleShape, samples: heldX, count: heldCount };
@@ -438,7 +439,7 @@ export async function finetuneLutModel(lutModel: ModelProto, original: ModelProt
       const samples = Array.from(idx, (i) => trainIdx[i]);
       const x = batchOf(samples);
       if (!teacherEx) return { [data.input]: x };
-      if (wantShift) augmentImages(x, imageDims!, augRng, aug!);
+      if (trainShift) augmentImages(x, trainShift.dims, augRng, trainShift.aug);
       const tv = teacherEx.forward({ [data.input]: x }, { fetch: [teacherEx.graph.outputs[0].name, ...layerOutputs] });
       batchTeacher = tv.get(teacherEx.graph.outputs[0].name)!;
       batchTeacherLayers = new Map(layerOutputs.map((n) => [n, tv.get(n)!]));

@@ -5,8 +5,10 @@ import { Worker } from 'node:worker_threads';
 import type { Metric } from '../dsl/config';
 import type { Assigner } from './kmeans';
 import { inlineAssigner } from './kmeans';
+import { sweeps, SWEEP_COLS, type SweepSolver, type SweepsProblem } from './tables';
 
 export interface AssignTask {
+  kind: 'assign';
   id: number;
   metric: Metric;
   points: SharedArrayBuffer;
@@ -24,6 +26,26 @@ export interface AssignReply {
   id: number;
   sums: Float64Array;
 }
+
+/** Output columns [t0, t1) of a tables sweeps problem (see sweepColumns); the worker writes them into D. */
+export interface SweepsTask {
+  kind: 'sweeps';
+  id: number;
+  S: number;
+  c: number;
+  n: number;
+  M: number;
+  lambda: number;
+  count: number;
+  idx: SharedArrayBuffer;
+  R: SharedArrayBuffer;
+  D: SharedArrayBuffer;
+  t0: number;
+  t1: number;
+}
+
+export type PoolTask = AssignTask | SweepsTask;
+type TaskBody = Omit<AssignTask, 'id'> | Omit<SweepsTask, 'id'>;
 
 /** A Float32Array over a SharedArrayBuffer (what the pool's workers can read without a copy). */
 export function sharedFloat32(length: number): Float32Array {
@@ -50,10 +72,11 @@ require(${JSON.stringify(path.join(__dirname, sourceFile))});`;
 }
 
 /**
- * Worker threads that run nearest-centroid assignment over ranges of subspaces, on all cores. Subspaces are
- * handed out in chunks as workers free up. Results do not depend on which worker did what.
+ * Worker threads that run nearest-centroid assignment over ranges of subspaces, and the tables stage's sweeps
+ * solve over ranges of output columns, on all cores. Work is handed out in chunks as workers free up. Results do
+ * not depend on which worker did what.
  */
-export class AssignPool implements Assigner {
+export class AssignPool implements Assigner, SweepSolver {
   private readonly workers: Worker[] = [];
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: AssignReply) => void; reject: (e: Error) => void }>();
@@ -81,7 +104,7 @@ export class AssignPool implements Assigner {
     this.waiting.clear();
   }
 
-  private run(worker: Worker, task: Omit<AssignTask, 'id'>): Promise<AssignReply> {
+  private run(worker: Worker, task: TaskBody): Promise<AssignReply> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -109,13 +132,36 @@ export class AssignPool implements Assigner {
         const s0 = next;
         const s1 = Math.min(S, s0 + chunk);
         next = s1;
-        const r = await this.run(w, { metric, points: points.buffer as SharedArrayBuffer, centroids: cents, idx: idxBuf, S, n, v, c, s0, s1 });
+        const r = await this.run(w, { kind: 'assign', metric, points: points.buffer as SharedArrayBuffer, centroids: cents, idx: idxBuf, S, n, v, c, s0, s1 });
         sums.set(r.sums, s0);
       }
     };
     await Promise.all(this.workers.map(loop));
     if (!direct) idx.set(new Int32Array(idxBuf, 0, S * n));
     return sums;
+  }
+
+  async solveSweeps(p: SweepsProblem, signal?: AbortSignal): Promise<Float64Array> {
+    const P = p.S * p.c;
+    if (this.size < 2 || p.n <= SWEEP_COLS) return sweeps(p.S, p.c, p.n, p.idx, p.M, p.R, p.lambda, p.count);
+    const idx = new SharedArrayBuffer(p.idx.byteLength);
+    new Int32Array(idx).set(p.idx);
+    const R = new SharedArrayBuffer(p.R.byteLength);
+    new Float64Array(R).set(p.R);
+    const D = new SharedArrayBuffer(P * p.n * 8);
+    // One column block per task: a cancellation waits for one block, not for a worker's whole share.
+    let next = 0;
+    const loop = async (w: Worker): Promise<void> => {
+      while (next < p.n) {
+        if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
+        const t0 = next;
+        const t1 = Math.min(p.n, t0 + SWEEP_COLS);
+        next = t1;
+        await this.run(w, { kind: 'sweeps', S: p.S, c: p.c, n: p.n, M: p.M, lambda: p.lambda, count: p.count, idx, R, D, t0, t1 });
+      }
+    };
+    await Promise.all(this.workers.map(loop));
+    return new Float64Array(D);
   }
 
   async close(): Promise<void> {

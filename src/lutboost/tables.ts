@@ -37,6 +37,8 @@ export interface TablesInput {
    */
   weights?: Float64Array;
   heldWeights?: Float64Array;
+  /** Runs the sweeps solve (default: on this thread). */
+  sweeper?: SweepSolver;
 }
 
 function weightedRelError(ref: Float32Array, got: Float32Array, n: number, w?: Float64Array): number {
@@ -61,7 +63,7 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
   const P = S * c;
   const T0 = lut.tables;
   const before = weightedRelError(inp.Yheld, lookup(lut, inp.idxHeld, inp.Mh), n, inp.heldWeights);
-  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, ALPHAS, inp.signal, inp.weights);
+  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, ALPHAS, inp.sweeper ?? inlineSweeper, inp.signal, inp.weights);
   let best: { alpha: number; lambda: number; tables: Float32Array; err: number } | undefined;
   for (const { alpha, lambda, D } of candidates) {
     const tables = new Float32Array(P * n);
@@ -76,7 +78,7 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
 }
 
 /** Ridge solutions D (tables = T0 + D) for lambda = alpha * M / c, by the cheapest applicable method. */
-async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, alphas: readonly number[], signal?: AbortSignal, w?: Float64Array):
+async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, alphas: readonly number[], sweeper: SweepSolver, signal?: AbortSignal, w?: Float64Array):
   Promise<{ method: TablesResult['method']; candidates: { alpha: number; lambda: number; D: Float64Array }[] }> {
   const { S, c, n } = lut;
   const P = S * c;
@@ -150,61 +152,95 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
     for (const alpha of alphas) {
       await yieldToEvents(signal);
       const lambda = alpha * scale;
-      candidates.push({ alpha, lambda, D: sweeps(S, c, n, idx, M, R, lambda, 6) });
+      candidates.push({ alpha, lambda, D: await sweeper.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 }, signal) });
     }
   }
   return { method, candidates };
 }
 
 /**
- * Block Gauss-Seidel over subspaces for min ||H D - R||^2 + lambda ||D||^2 (no P x P or M x M matrix). The output
- * columns are independent problems, so they are solved a block at a time: the block's residual (M x COLS) then
- * stays in cache through all sweeps instead of streaming the whole M x n residual three times per subspace
- * (each column's arithmetic, and so its result, is the same either way).
+ * Block Gauss-Seidel over subspaces for min ||H D - R||^2 + lambda ||D||^2 (no P x P or M x M matrix), all n
+ * output columns. See sweepColumns.
  */
 export function sweeps(S: number, c: number, n: number, idx: Int32Array, M: number, R: Float64Array, lambda: number, count: number): Float64Array {
   const D = new Float64Array(S * c * n);
-  const sum = new Float64Array(c * SWEEP_COLS);
-  const cnt = new Float64Array(c);
-  const Db = new Float64Array(S * c * SWEEP_COLS); // the block's columns of D, [S][c][w]
-  const E = new Float64Array(M * SWEEP_COLS); // residual R - H D of the block's columns, [M][w]
-  for (let t0 = 0; t0 < n; t0 += SWEEP_COLS) {
-    const w = Math.min(SWEEP_COLS, n - t0);
-    Db.fill(0);
-    for (let m = 0; m < M; m++) for (let t = 0; t < w; t++) E[m * w + t] = R[m * n + t0 + t];
-    for (let sweep = 0; sweep < count; sweep++) {
-      for (let s = 0; s < S; s++) {
-        sum.fill(0);
-        cnt.fill(0);
-        const Ds = Db.subarray(s * c * w, (s + 1) * c * w);
-        const row = idx.subarray(s * M, (s + 1) * M);
-        for (let m = 0; m < M; m++) {
-          const j = row[m];
-          cnt[j]++;
-          const o = m * w;
-          const q = j * w;
-          for (let t = 0; t < w; t++) sum[q + t] += E[o + t] + Ds[q + t];
-        }
-        for (let m = 0; m < M; m++) {
-          const q = row[m] * w;
-          const o = m * w;
-          for (let t = 0; t < w; t++) E[o + t] += Ds[q + t];
-        }
-        for (let j = 0; j < c; j++) for (let t = 0; t < w; t++) Ds[j * w + t] = sum[j * w + t] / (cnt[j] + lambda);
-        for (let m = 0; m < M; m++) {
-          const q = row[m] * w;
-          const o = m * w;
-          for (let t = 0; t < w; t++) E[o + t] -= Ds[q + t];
-        }
-      }
-    }
-    for (let sj = 0; sj < S * c; sj++) for (let t = 0; t < w; t++) D[sj * n + t0 + t] = Db[sj * w + t];
-  }
+  sweepColumns({ S, c, n, idx, M, R, lambda, count }, 0, n, D);
   return D;
 }
 
+/** One sweeps problem: D [S*c x n] solving min ||H D - R||^2 + lambda ||D||^2, H given by idx [S][M]. */
+export interface SweepsProblem {
+  S: number;
+  c: number;
+  n: number;
+  idx: Int32Array;
+  M: number;
+  R: Float64Array;
+  lambda: number;
+  count: number;
+}
+
+/**
+ * Solves output columns [t0, t1) of a sweeps problem into D. The output columns are independent problems, so
+ * they are solved a block at a time: the block's residual (M x COLS) then stays in cache through all sweeps
+ * instead of streaming the whole M x n residual per subspace. Each column's arithmetic, and so its result, is the
+ * same whatever the range or the thread that solves it.
+ */
+export function sweepColumns(p: SweepsProblem, t0: number, t1: number, D: Float64Array): void {
+  const { S, c, n, idx, M, R, lambda, count } = p;
+  const sum = new Float64Array(c * SWEEP_COLS);
+  // How many rows pick each entry: the same for every sweep and column block.
+  const cnt = new Float64Array(S * c);
+  for (let s = 0; s < S; s++) for (let m = 0; m < M; m++) cnt[s * c + idx[s * M + m]]++;
+  const Db = new Float64Array(S * c * SWEEP_COLS); // the block's columns of D, [S][c][w]
+  const E = new Float64Array(M * SWEEP_COLS); // residual R - H D of the block's columns, [M][w]
+  for (let b0 = t0; b0 < t1; b0 += SWEEP_COLS) {
+    const w = Math.min(SWEEP_COLS, t1 - b0);
+    Db.fill(0);
+    for (let m = 0; m < M; m++) for (let t = 0; t < w; t++) E[m * w + t] = R[m * n + b0 + t];
+    for (let sweep = 0; sweep < count; sweep++) {
+      for (let s = 0; s < S; s++) {
+        sum.fill(0);
+        const Ds = Db.subarray(s * c * w, (s + 1) * c * w);
+        const row = idx.subarray(s * M, (s + 1) * M);
+        for (let m = 0; m < M; m++) {
+          const o = m * w;
+          const q = row[m] * w;
+          for (let t = 0; t < w; t++) sum[q + t] += E[o + t];
+        }
+        // Exact minimiser over this subspace with the others fixed: the residual without its own term is
+        // E + Ds, so Ds' = (sum E + cnt Ds) / (cnt + lambda); E then moves by Ds - Ds' (sum holds that step).
+        for (let j = 0; j < c; j++) {
+          const k = cnt[s * c + j];
+          for (let t = 0; t < w; t++) {
+            const q = j * w + t;
+            const next = (sum[q] + k * Ds[q]) / (k + lambda);
+            sum[q] = Ds[q] - next;
+            Ds[q] = next;
+          }
+        }
+        for (let m = 0; m < M; m++) {
+          const o = m * w;
+          const q = row[m] * w;
+          for (let t = 0; t < w; t++) E[o + t] += sum[q + t];
+        }
+      }
+    }
+    for (let sj = 0; sj < S * c; sj++) for (let t = 0; t < w; t++) D[sj * n + b0 + t] = Db[sj * w + t];
+  }
+}
+
+/** Solves sweeps problems, on this thread or on a worker pool's (AssignPool); the result is the same either way. */
+export interface SweepSolver {
+  solveSweeps(p: SweepsProblem, signal?: AbortSignal): Promise<Float64Array>;
+}
+
+export const inlineSweeper: SweepSolver = {
+  solveSweeps: async (p) => sweeps(p.S, p.c, p.n, p.idx, p.M, p.R, p.lambda, p.count),
+};
+
 /** Output columns per block of the sweeps: 16 columns of a 10,000-row residual are 1.3 MB. */
-const SWEEP_COLS = 16;
+export const SWEEP_COLS = 16;
 
 /** Lets the event loop run (signal handlers included) between long synchronous steps; throws when cancelled. */
 export async function yieldToEvents(signal?: AbortSignal): Promise<void> {

@@ -1,12 +1,14 @@
 import { parentPort } from 'node:worker_threads';
 import { assign } from './assign';
-import type { AssignTask, AssignReply } from './pool';
+import type { AssignTask, AssignReply, PoolTask, SweepsTask } from './pool';
+import { sweepColumns } from './tables';
 
 /**
- * Worker thread of the assignment pool (bundled to dist/kmeansWorker.js). Points, centroids and indices live in
- * SharedArrayBuffers, so a task message carries only a range of subspaces; the reply carries their distance sums.
+ * Worker thread of the pool (bundled to dist/kmeansWorker.js). Inputs and outputs live in SharedArrayBuffers, so
+ * a task message carries only a range of subspaces (assignment) or of output columns (the tables' sweeps); the
+ * reply carries the assignment's distance sums.
  */
-parentPort?.on('message', (task: AssignTask) => {
+function runAssign(task: AssignTask): Float64Array {
   const { metric, n, v, c, s0, s1 } = task;
   const points = new Float32Array(task.points);
   const cents = new Float32Array(task.centroids);
@@ -16,6 +18,18 @@ parentPort?.on('message', (task: AssignTask) => {
     sums[s - s0] = assign(metric, points.subarray(s * n * v, (s + 1) * n * v), n, v, cents.subarray(s * c * v, (s + 1) * c * v), c,
       idx.subarray(s * n, (s + 1) * n));
   }
+  return sums;
+}
+
+function runSweeps(task: SweepsTask): void {
+  const { S, c, n, M, lambda, count, t0, t1 } = task;
+  sweepColumns({ S, c, n, M, lambda, count, idx: new Int32Array(task.idx), R: new Float64Array(task.R) }, t0, t1, new Float64Array(task.D));
+}
+
+parentPort?.on('message', (task: PoolTask) => {
+  let sums: Float64Array = new Float64Array(0);
+  if (task.kind === 'assign') sums = runAssign(task);
+  else runSweeps(task);
   const reply: AssignReply = { id: task.id, sums };
   parentPort!.postMessage(reply);
 });

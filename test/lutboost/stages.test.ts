@@ -7,6 +7,7 @@ import { cholesky, choleskySolve, matmul } from '../../src/lutboost/linalg';
 import { Rng } from '../../src/lutboost/prng';
 import { quantizeTables } from '../../src/lutboost/quantize';
 import { fitTables, sweeps } from '../../src/lutboost/tables';
+import { AssignPool } from '../../src/lutboost/pool';
 import { kmeans } from '../../src/lutboost/kmeans';
 import { toSubvectors, encodeSub } from '../../src/lutboost/lutGemm';
 
@@ -158,4 +159,23 @@ test('the sweeps solve (for layers too large for a dense solve) converges to the
   let worst = 0;
   for (let i = 0; i < D.length; i++) worst = Math.max(worst, Math.abs(D[i] - HtR[i]));
   assert.ok(worst < 1e-8, `largest difference from the dense solve: ${worst}`);
+});
+
+test('the sweeps solve on the worker pool gives the same bits as on this thread, and stops when cancelled', async () => {
+  // 53 columns: the pool hands out blocks of 16 and a partial one, in whatever order its workers free up.
+  const S = 5, c = 8, n = 53, M = 300, lambda = 2;
+  const rng = new Rng(4);
+  const idx = Int32Array.from({ length: S * M }, () => Math.floor(rng.next() * c));
+  const R = Float64Array.from({ length: M * n }, () => rng.next() * 2 - 1);
+  const want = sweeps(S, c, n, idx, M, R, lambda, 6);
+  const pool = new AssignPool(2);
+  try {
+    const got = await pool.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 });
+    assert.deepEqual(got, want);
+    const stop = new AbortController();
+    stop.abort(new Error('stop'));
+    await assert.rejects(pool.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 }, stop.signal), /stop/);
+  } finally {
+    await pool.close();
+  }
 });

@@ -233,7 +233,7 @@ function tinyMlp(seed: number): TrainGraph {
   };
 }
 
-test('a model fed flattened images still fine-tunes and is judged on shifted copies when the data file stores images', async () => {
+test('a model fed flattened images is calibrated, fine-tuned and judged on shifted copies when the data file stores images', async () => {
   const original = graphToOnnx(tinyMlp(4));
   const rng = new Rng(6);
   const x = Float32Array.from({ length: COUNT * 64 }, () => rng.next());
@@ -244,8 +244,11 @@ test('a model fed flattened images still fine-tunes and is judged on shifted cop
   };
   for (const stored of [[COUNT, 8, 8], [COUNT, 64]]) {
     const calibration = new Dataset(memoryArray('calibration', stored, x));
-    const out = await convertModel({ model: original, label: 'mlp', calibration, settings });
+    const logs: string[] = [];
+    const out = await convertModel({ model: original, label: 'mlp', calibration, settings, log: (m) => logs.push(m) });
     const images = stored.length === 3;
+    // The conversion calibrates on the shifted copies too (96 images, 64 inputs: too few rows for the tables).
+    assert.equal(logs.some((m) => /also calibrating on \d+ one-pixel shifts/.test(m)), images, logs.join('\n'));
     const data: FinetuneData = { input: 'x', sampleShape: [1, 64], storedSampleDims: calibration.storedSampleDims, samples: x, count: COUNT };
     const r = await finetuneLutModel(out.lut, out.folded, data, { epochs: 1, seed: 2 });
     assert.equal(r.heldOutVariants, images ? 9 : 1);

@@ -5,7 +5,7 @@ import { encodeSub, lookup, relativeError, subspaces, tablesFromCentroids, toSub
 import { Rng } from './prng';
 import { quantizeTables } from './quantize';
 import { refineCentroids } from './refine';
-import { fitTables, type SweepSolver } from './tables';
+import { fitTables, type TablesSolver } from './tables';
 import { sharedFloat32 } from './pool';
 
 /** What each stage did to one GEMM's held-out error (the report's per-layer `stages`). */
@@ -43,8 +43,8 @@ export interface FitSettings {
   /** Labels that make this GEMM's random streams independent of the others (layer index, group). */
   streams: number[];
   assigner?: Assigner;
-  /** Runs the tables stage's sweeps solve (large layers), e.g. on the assignment pool's threads. */
-  sweeper?: SweepSolver;
+  /** Runs the tables stage's solves, e.g. on the assignment pool's threads. */
+  solver?: TablesSolver;
   signal?: AbortSignal;
   /** Rows the centroids stage trains on at most (its steps cost M * k * n each). */
   refineRows?: number;
@@ -126,7 +126,7 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
     t0 = now();
     const weighted = st.classScores && d.n > 1;
     const r = await fitTables(lut, {
-      idx: encodeSub(lut, sub, d.M), Y: d.Y, M: d.M, idxHeld: encodeSub(lut, heldSub, d.Mh), Yheld: d.Yheld, Mh: d.Mh, signal: st.signal, sweeper: st.sweeper,
+      idx: encodeSub(lut, sub, d.M), Y: d.Y, M: d.M, idxHeld: encodeSub(lut, heldSub, d.Mh), Yheld: d.Yheld, Mh: d.Mh, signal: st.signal, solver: st.solver,
       weights: weighted ? decisionWeights(d.Y, d.M, d.n) : undefined,
       heldWeights: weighted ? decisionWeights(d.Yheld, d.Mh, d.n) : undefined,
     });

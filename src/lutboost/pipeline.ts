@@ -401,7 +401,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
         };
         const r = await fitGemm(data, {
           c: p.c, v: p.v, metric: p.metric, precision: p.precision, stages: lb.stages, iterations: lb.iterations, seed: lb.seed,
-          streams: [p.index, g], assigner, sweeper: pool, signal, classScores: G === 1 && scoresLayer(analyzed.model, layer.output),
+          streams: [p.index, g], assigner, solver: pool, signal, classScores: G === 1 && scoresLayer(analyzed.model, layer.output),
         });
         luts.push(r.lut);
         relErrSum += r.relativeError;

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Metric } from '../dsl/config';
 import type { Assigner } from './kmeans';
 import { inlineAssigner } from './kmeans';
-import { sweeps, SWEEP_COLS, type SweepSolver, type SweepsProblem } from './tables';
+import { inlineSolver, SWEEP_COLS, type RidgeProblem, type SweepsProblem, type TablesSolver } from './tables';
 
 export interface AssignTask {
   kind: 'assign';
@@ -44,8 +44,27 @@ export interface SweepsTask {
   t1: number;
 }
 
-export type PoolTask = AssignTask | SweepsTask;
-type TaskBody = Omit<AssignTask, 'id'> | Omit<SweepsTask, 'id'>;
+/** One lambda of a ridge solve (see solveRidgeOne): X into `out`; the reply's sums say [1] solved, [0] not definite. */
+export interface RidgeTask {
+  kind: 'ridge';
+  id: number;
+  A: SharedArrayBuffer;
+  B: SharedArrayBuffer;
+  P: number;
+  N: number;
+  lambda: number;
+  out: SharedArrayBuffer;
+}
+
+export type PoolTask = AssignTask | SweepsTask | RidgeTask;
+type TaskBody = Omit<AssignTask, 'id'> | Omit<SweepsTask, 'id'> | Omit<RidgeTask, 'id'>;
+
+/** A copy of a typed array in shared memory (what the workers read). */
+function sharedCopy(a: Float64Array | Int32Array): SharedArrayBuffer {
+  const buf = new SharedArrayBuffer(a.byteLength);
+  new Uint8Array(buf).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return buf;
+}
 
 /** A Float32Array over a SharedArrayBuffer (what the pool's workers can read without a copy). */
 export function sharedFloat32(length: number): Float32Array {
@@ -72,11 +91,11 @@ require(${JSON.stringify(path.join(__dirname, sourceFile))});`;
 }
 
 /**
- * Worker threads that run nearest-centroid assignment over ranges of subspaces, and the tables stage's sweeps
- * solve over ranges of output columns, on all cores. Work is handed out in chunks as workers free up. Results do
+ * Worker threads that run nearest-centroid assignment over ranges of subspaces, and the tables stage's solves
+ * (the lambdas of a ridge solve, the output columns of a sweeps solve), on all cores. Work is handed out in chunks as workers free up. Results do
  * not depend on which worker did what.
  */
-export class AssignPool implements Assigner, SweepSolver {
+export class AssignPool implements Assigner, TablesSolver {
   private readonly workers: Worker[] = [];
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: AssignReply) => void; reject: (e: Error) => void }>();
@@ -142,13 +161,10 @@ export class AssignPool implements Assigner, SweepSolver {
   }
 
   async solveSweeps(p: SweepsProblem, signal?: AbortSignal): Promise<Float64Array> {
-    const P = p.S * p.c;
-    if (this.size < 2 || p.n <= SWEEP_COLS) return sweeps(p.S, p.c, p.n, p.idx, p.M, p.R, p.lambda, p.count);
-    const idx = new SharedArrayBuffer(p.idx.byteLength);
-    new Int32Array(idx).set(p.idx);
-    const R = new SharedArrayBuffer(p.R.byteLength);
-    new Float64Array(R).set(p.R);
-    const D = new SharedArrayBuffer(P * p.n * 8);
+    if (this.size < 2 || p.n <= SWEEP_COLS) return inlineSolver.solveSweeps(p, signal);
+    const idx = sharedCopy(p.idx);
+    const R = sharedCopy(p.R);
+    const D = new SharedArrayBuffer(p.S * p.c * p.n * 8);
     // One column block per task: a cancellation waits for one block, not for a worker's whole share.
     let next = 0;
     const loop = async (w: Worker): Promise<void> => {
@@ -162,6 +178,26 @@ export class AssignPool implements Assigner, SweepSolver {
     };
     await Promise.all(this.workers.map(loop));
     return new Float64Array(D);
+  }
+
+  async solveRidge(p: RidgeProblem, signal?: AbortSignal): Promise<(Float64Array | undefined)[]> {
+    // Below ~256 unknowns a solve takes milliseconds: copying to the workers would cost more than it saves.
+    if (this.size < 2 || p.lambdas.length < 2 || p.P < 256) return inlineSolver.solveRidge(p, signal);
+    const A = sharedCopy(p.A.subarray(0, p.P * p.P));
+    const B = sharedCopy(p.B.subarray(0, p.P * p.N));
+    const out: (Float64Array | undefined)[] = new Array(p.lambdas.length).fill(undefined);
+    let next = 0;
+    const loop = async (w: Worker): Promise<void> => {
+      while (next < p.lambdas.length) {
+        if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
+        const i = next++;
+        const X = new SharedArrayBuffer(p.P * p.N * 8);
+        const r = await this.run(w, { kind: 'ridge', A, B, P: p.P, N: p.N, lambda: p.lambdas[i], out: X });
+        if (r.sums[0] === 1) out[i] = new Float64Array(X);
+      }
+    };
+    await Promise.all(this.workers.map(loop));
+    return out;
   }
 
   async close(): Promise<void> {

@@ -37,8 +37,8 @@ export interface TablesInput {
    */
   weights?: Float64Array;
   heldWeights?: Float64Array;
-  /** Runs the sweeps solve (default: on this thread). */
-  sweeper?: SweepSolver;
+  /** Runs the ridge and sweeps solves (default: on this thread). */
+  solver?: TablesSolver;
 }
 
 function weightedRelError(ref: Float32Array, got: Float32Array, n: number, w?: Float64Array): number {
@@ -63,7 +63,7 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
   const P = S * c;
   const T0 = lut.tables;
   const before = weightedRelError(inp.Yheld, lookup(lut, inp.idxHeld, inp.Mh), n, inp.heldWeights);
-  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, ALPHAS, inp.sweeper ?? inlineSweeper, inp.signal, inp.weights);
+  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, ALPHAS, inp.solver ?? inlineSolver, inp.signal, inp.weights);
   let best: { alpha: number; lambda: number; tables: Float32Array; err: number } | undefined;
   for (const { alpha, lambda, D } of candidates) {
     const tables = new Float32Array(P * n);
@@ -78,7 +78,7 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
 }
 
 /** Ridge solutions D (tables = T0 + D) for lambda = alpha * M / c, by the cheapest applicable method. */
-async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, alphas: readonly number[], sweeper: SweepSolver, signal?: AbortSignal, w?: Float64Array):
+async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, alphas: readonly number[], solver: TablesSolver, signal?: AbortSignal, w?: Float64Array):
   Promise<{ method: TablesResult['method']; candidates: { alpha: number; lambda: number; D: Float64Array }[] }> {
   const { S, c, n } = lut;
   const P = S * c;
@@ -108,16 +108,9 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
         for (let j = 0; j < n; j++) HtR[o + j] += wm * R[m * n + j];
       }
     }
-    for (const alpha of alphas) {
-      await yieldToEvents(signal);
-      const lambda = alpha * scale;
-      const A = G.slice();
-      for (let p = 0; p < P; p++) A[p * P + p] += lambda;
-      if (!cholesky(A, P)) continue;
-      const D = HtR.slice();
-      choleskySolve(A, P, D, n);
-      candidates.push({ alpha, lambda, D });
-    }
+    const lambdas = alphas.map((a) => a * scale);
+    const solved = await solver.solveRidge({ A: G, B: HtR, P, N: n, lambdas }, signal);
+    solved.forEach((D, i) => { if (D) candidates.push({ alpha: alphas[i], lambda: lambdas[i], D }); });
   } else if (Math.min(P, M) <= MAX_DIRECT) {
     method = 'dual';
     const K = new Float64Array(M * M);
@@ -130,14 +123,13 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
       }
     }
     for (let a = 0; a < M; a++) for (let b = a + 1; b < M; b++) K[b * M + a] = K[a * M + b];
-    for (const alpha of alphas) {
-      await yieldToEvents(signal);
-      const lambda = alpha * scale;
-      const A = K.slice();
-      for (let m = 0; m < M; m++) A[m * M + m] += lambda;
-      if (!cholesky(A, M)) continue;
-      const Alpha = R.slice();
-      choleskySolve(A, M, Alpha, n);
+    const lambdas = alphas.map((a) => a * scale);
+    const solved = await solver.solveRidge({ A: K, B: R, P: M, N: n, lambdas }, signal);
+    for (let i = 0; i < alphas.length; i++) {
+      const Alpha = solved[i];
+      if (!Alpha) continue;
+      const alpha = alphas[i];
+      const lambda = lambdas[i];
       const D = new Float64Array(P * n);
       for (let s = 0; s < S; s++) {
         for (let m = 0; m < M; m++) {
@@ -152,7 +144,7 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
     for (const alpha of alphas) {
       await yieldToEvents(signal);
       const lambda = alpha * scale;
-      candidates.push({ alpha, lambda, D: await sweeper.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 }, signal) });
+      candidates.push({ alpha, lambda, D: await solver.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 }, signal) });
     }
   }
   return { method, candidates };
@@ -230,12 +222,43 @@ export function sweepColumns(p: SweepsProblem, t0: number, t1: number, D: Float6
   }
 }
 
-/** Solves sweeps problems, on this thread or on a worker pool's (AssignPool); the result is the same either way. */
-export interface SweepSolver {
+/** One ridge solve per lambda: X = (A + lambda I)^-1 B, A symmetric [P x P], B [P x N]; undefined where not definite. */
+export interface RidgeProblem {
+  A: Float64Array;
+  B: Float64Array;
+  P: number;
+  N: number;
+  lambdas: readonly number[];
+}
+
+export function solveRidgeOne(p: Omit<RidgeProblem, 'lambdas'>, lambda: number): Float64Array | undefined {
+  const { P } = p;
+  const A = p.A.slice(0, P * P);
+  for (let i = 0; i < P; i++) A[i * P + i] += lambda;
+  if (!cholesky(A, P)) return undefined;
+  const X = p.B.slice(0, P * p.N);
+  choleskySolve(A, P, X, p.N);
+  return X;
+}
+
+/**
+ * Runs the tables stage's solves, on this thread or on a worker pool's (AssignPool: the lambdas of a ridge
+ * solve, and the column blocks of a sweeps solve, in parallel); the result is the same either way.
+ */
+export interface TablesSolver {
+  solveRidge(p: RidgeProblem, signal?: AbortSignal): Promise<(Float64Array | undefined)[]>;
   solveSweeps(p: SweepsProblem, signal?: AbortSignal): Promise<Float64Array>;
 }
 
-export const inlineSweeper: SweepSolver = {
+export const inlineSolver: TablesSolver = {
+  solveRidge: async (p, signal) => {
+    const out: (Float64Array | undefined)[] = [];
+    for (const lambda of p.lambdas) {
+      await yieldToEvents(signal);
+      out.push(solveRidgeOne(p, lambda));
+    }
+    return out;
+  },
   solveSweeps: async (p) => sweeps(p.S, p.c, p.n, p.idx, p.M, p.R, p.lambda, p.count),
 };
 

@@ -1,12 +1,12 @@
 import { parentPort } from 'node:worker_threads';
 import { assign } from './assign';
-import type { AssignTask, AssignReply, PoolTask, SweepsTask } from './pool';
-import { sweepColumns } from './tables';
+import type { AssignTask, AssignReply, PoolTask, RidgeTask, SweepsTask } from './pool';
+import { solveRidgeOne, sweepColumns } from './tables';
 
 /**
  * Worker thread of the pool (bundled to dist/kmeansWorker.js). Inputs and outputs live in SharedArrayBuffers, so
- * a task message carries only a range of subspaces (assignment) or of output columns (the tables' sweeps); the
- * reply carries the assignment's distance sums.
+ * a task message carries only a range of subspaces (assignment), of output columns (the tables' sweeps) or one
+ * lambda (a ridge solve); the reply carries the assignment's distance sums, or whether the ridge solve succeeded.
  */
 function runAssign(task: AssignTask): Float64Array {
   const { metric, n, v, c, s0, s1 } = task;
@@ -26,10 +26,18 @@ function runSweeps(task: SweepsTask): void {
   sweepColumns({ S, c, n, M, lambda, count, idx: new Int32Array(task.idx), R: new Float64Array(task.R) }, t0, t1, new Float64Array(task.D));
 }
 
+/** [1] when solved into task.out, [0] when A + lambda I is not positive definite. */
+function runRidge(task: RidgeTask): Float64Array {
+  const X = solveRidgeOne({ A: new Float64Array(task.A), B: new Float64Array(task.B), P: task.P, N: task.N }, task.lambda);
+  if (X) new Float64Array(task.out).set(X);
+  return Float64Array.of(X ? 1 : 0);
+}
+
 parentPort?.on('message', (task: PoolTask) => {
   let sums: Float64Array = new Float64Array(0);
   if (task.kind === 'assign') sums = runAssign(task);
-  else runSweeps(task);
+  else if (task.kind === 'sweeps') runSweeps(task);
+  else sums = runRidge(task);
   const reply: AssignReply = { id: task.id, sums };
   parentPort!.postMessage(reply);
 });

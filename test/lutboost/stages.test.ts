@@ -6,7 +6,7 @@ import { encode, lookup, relativeError, subspaces, tablesFromCentroids, type Lut
 import { cholesky, choleskySolve, matmul } from '../../src/lutboost/linalg';
 import { Rng } from '../../src/lutboost/prng';
 import { quantizeTables } from '../../src/lutboost/quantize';
-import { fitTables, sweeps } from '../../src/lutboost/tables';
+import { fitTables, inlineSolver, sweeps } from '../../src/lutboost/tables';
 import { AssignPool } from '../../src/lutboost/pool';
 import { kmeans } from '../../src/lutboost/kmeans';
 import { toSubvectors, encodeSub } from '../../src/lutboost/lutGemm';
@@ -161,7 +161,7 @@ test('the sweeps solve (for layers too large for a dense solve) converges to the
   assert.ok(worst < 1e-8, `largest difference from the dense solve: ${worst}`);
 });
 
-test('the sweeps solve on the worker pool gives the same bits as on this thread, and stops when cancelled', async () => {
+test('the tables solves on the worker pool give the same bits as on this thread, and stop when cancelled', async () => {
   // 53 columns: the pool hands out blocks of 16 and a partial one, in whatever order its workers free up.
   const S = 5, c = 8, n = 53, M = 300, lambda = 2;
   const rng = new Rng(4);
@@ -172,9 +172,24 @@ test('the sweeps solve on the worker pool gives the same bits as on this thread,
   try {
     const got = await pool.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 });
     assert.deepEqual(got, want);
+    // Ridge, one lambda per task: A = H^T H of a random index matrix (P = 260, large enough to go to the workers);
+    // a negative lambda makes it indefinite, which must come back as undefined, not as a solution.
+    const P = 260, N = 7;
+    const A = new Float64Array(P * P);
+    for (let m = 0; m < 400; m++) {
+      const cols = [0, 1, 2, 3].map((g) => g * 65 + Math.floor(rng.next() * 65));
+      for (const a of cols) for (const b of cols) A[a * P + b] += 1;
+    }
+    const B = Float64Array.from({ length: P * N }, () => rng.next());
+    const problem = { A, B, P, N, lambdas: [0.5, 3, -1e6] };
+    const inline = await inlineSolver.solveRidge(problem);
+    const pooled = await pool.solveRidge(problem);
+    assert.ok(inline[0] && inline[1] && inline[2] === undefined);
+    assert.deepEqual(pooled, inline);
     const stop = new AbortController();
     stop.abort(new Error('stop'));
     await assert.rejects(pool.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 }, stop.signal), /stop/);
+    await assert.rejects(pool.solveRidge(problem, stop.signal), /stop/);
   } finally {
     await pool.close();
   }

@@ -58,23 +58,59 @@ function weightedRelError(ref: Float32Array, got: Float32Array, n: number, w?: F
 const MAX_DIRECT = 2048;
 const ALPHAS = [0.001, 0.01, 0.1, 1, 10];
 
+/**
+ * Output columns a sweeps solve chooses lambda on, when the layer has more: the chosen lambda then solves all of
+ * them (a third of the work for 512 columns). The columns are spread evenly over the layer's outputs.
+ */
+export const SWEEPS_CHOICE_COLS = 64;
+
 export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesResult> {
-  const { S, c, n } = lut;
-  const P = S * c;
-  const T0 = lut.tables;
+  const { n } = lut;
+  const solver = inp.solver ?? inlineSolver;
   const before = weightedRelError(inp.Yheld, lookup(lut, inp.idxHeld, inp.Mh), n, inp.heldWeights);
-  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, ALPHAS, inp.solver ?? inlineSolver, inp.signal, inp.weights);
+  let alphas = ALPHAS;
+  if (methodFor(lut.S * lut.c, inp.M, !!inp.weights) === 'sweeps' && n > SWEEPS_CHOICE_COLS) {
+    const cols = Int32Array.from({ length: SWEEPS_CHOICE_COLS }, (_, i) => Math.floor((i * n) / SWEEPS_CHOICE_COLS));
+    const sub = { ...lut, n: cols.length, tables: pickColumns(lut.tables, n, cols), bias: lut.bias && pickColumns(lut.bias, n, cols) };
+    const trial = await choose(sub, { ...inp, Y: pickColumns(inp.Y, n, cols), Yheld: pickColumns(inp.Yheld, n, cols) }, ALPHAS, solver);
+    if (!trial.best) return { tables: lut.tables, heldOutBefore: before, heldOutAfter: before, lambda: null, kept: false, method: 'sweeps' };
+    alphas = [trial.best.alpha];
+  }
+  const { method, best } = await choose(lut, inp, alphas, solver);
+  if (!best || best.err >= before) {
+    return { tables: lut.tables, heldOutBefore: before, heldOutAfter: best?.err ?? before, lambda: best?.lambda ?? null, kept: false, method };
+  }
+  return { tables: best.tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
+}
+
+/** Solves for each alpha and returns the tables with the lowest held-out error. */
+async function choose(lut: LutGemm, inp: TablesInput, alphas: readonly number[], solver: TablesSolver):
+  Promise<{ method: TablesResult['method']; best?: { alpha: number; lambda: number; tables: Float32Array; err: number } }> {
+  const { S, c, n } = lut;
+  const T0 = lut.tables;
+  const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, alphas, solver, inp.signal, inp.weights);
   let best: { alpha: number; lambda: number; tables: Float32Array; err: number } | undefined;
   for (const { alpha, lambda, D } of candidates) {
-    const tables = new Float32Array(P * n);
+    const tables = new Float32Array(S * c * n);
     for (let i = 0; i < tables.length; i++) tables[i] = T0[i] + D[i];
     const err = weightedRelError(inp.Yheld, lookup({ ...lut, tables }, inp.idxHeld, inp.Mh), n, inp.heldWeights);
     if (Number.isFinite(err) && (!best || err < best.err)) best = { alpha, lambda, tables, err };
   }
-  if (!best || best.err >= before) {
-    return { tables: T0, heldOutBefore: before, heldOutAfter: best?.err ?? before, lambda: best?.lambda ?? null, kept: false, method };
-  }
-  return { tables: best.tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
+  return { method, best };
+}
+
+/** The columns `cols` of a row-major matrix with n columns. */
+function pickColumns(a: Float32Array, n: number, cols: Int32Array): Float32Array {
+  const rows = a.length / n;
+  const out = new Float32Array(rows * cols.length);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols.length; i++) out[r * cols.length + i] = a[r * n + cols[i]];
+  return out;
+}
+
+/** The cheapest applicable solve for P table entries and M rows (weighted rows need the primal). */
+function methodFor(P: number, M: number, weighted: boolean): TablesResult['method'] {
+  if ((Math.min(P, M) <= MAX_DIRECT && P <= M) || (weighted && P <= MAX_DIRECT)) return 'primal';
+  return Math.min(P, M) <= MAX_DIRECT ? 'dual' : 'sweeps';
 }
 
 /** Ridge solutions D (tables = T0 + D) for lambda = alpha * M / c, by the cheapest applicable method. */
@@ -87,9 +123,8 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
   for (let i = 0; i < R.length; i++) R[i] = Y[i] - base[i];
   const candidates: { alpha: number; lambda: number; D: Float64Array }[] = [];
   const scale = Math.max(1, M / c);
-  let method: TablesResult['method'];
-  if ((Math.min(P, M) <= MAX_DIRECT && P <= M) || (w && P <= MAX_DIRECT)) {
-    method = 'primal';
+  const method = methodFor(P, M, !!w);
+  if (method === 'primal') {
     const G = new Float64Array(P * P);
     const cols = new Int32Array(S);
     for (let m = 0; m < M; m++) {
@@ -111,8 +146,7 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
     const lambdas = alphas.map((a) => a * scale);
     const solved = await solver.solveRidge({ A: G, B: HtR, P, N: n, lambdas }, signal);
     solved.forEach((D, i) => { if (D) candidates.push({ alpha: alphas[i], lambda: lambdas[i], D }); });
-  } else if (Math.min(P, M) <= MAX_DIRECT) {
-    method = 'dual';
+  } else if (method === 'dual') {
     const K = new Float64Array(M * M);
     for (let s = 0; s < S; s++) {
       const row = idx.subarray(s * M, (s + 1) * M);
@@ -140,7 +174,6 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
       candidates.push({ alpha, lambda, D });
     }
   } else {
-    method = 'sweeps';
     for (const alpha of alphas) {
       await yieldToEvents(signal);
       const lambda = alpha * scale;

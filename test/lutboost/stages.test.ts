@@ -6,7 +6,7 @@ import { encode, lookup, relativeError, subspaces, tablesFromCentroids, type Lut
 import { cholesky, choleskySolve, matmul } from '../../src/lutboost/linalg';
 import { Rng } from '../../src/lutboost/prng';
 import { quantizeTables } from '../../src/lutboost/quantize';
-import { fitTables, inlineSolver, sweeps } from '../../src/lutboost/tables';
+import { fitTables, inlineSolver, sweeps, SWEEPS_CHOICE_COLS } from '../../src/lutboost/tables';
 import { AssignPool } from '../../src/lutboost/pool';
 import { kmeans } from '../../src/lutboost/kmeans';
 import { toSubvectors, encodeSub } from '../../src/lutboost/lutGemm';
@@ -193,4 +193,27 @@ test('the tables solves on the worker pool give the same bits as on this thread,
   } finally {
     await pool.close();
   }
+});
+
+test('a layer too large for a dense solve chooses lambda on a spread of its output columns, then solves them all', async () => {
+  // P = 130 x 16 = 2080 entries and M = 2100 rows: both above the dense limit, so the sweeps solve runs.
+  const S = 130, c = 16, n = SWEEPS_CHOICE_COLS + 6, M = 2100, Mh = 300;
+  const rng = new Rng(12);
+  const truth = Float32Array.from({ length: S * c * n }, () => rng.next() - 0.5);
+  const codes = (rows: number): Int32Array => Int32Array.from({ length: S * rows }, () => Math.floor(rng.next() * c));
+  const idx = codes(M), idxHeld = codes(Mh);
+  const noisy = (ix: Int32Array, rows: number): Float32Array => {
+    const y = lookup({ k: S, n, v: 1, c, S, metric: 'l2', centroids: new Float32Array(0), tables: truth }, ix, rows);
+    for (let i = 0; i < y.length; i++) y[i] += (rng.next() - 0.5) * 8;
+    return y;
+  };
+  const Y = noisy(idx, M), Yheld = noisy(idxHeld, Mh);
+  const lut: LutGemm = { k: S, n, v: 1, c, S, metric: 'l2', centroids: new Float32Array(0), tables: new Float32Array(S * c * n) };
+  const r = await fitTables(lut, { idx, Y, M, idxHeld, Yheld, Mh });
+  assert.equal(r.method, 'sweeps');
+  assert.ok(r.kept && r.heldOutAfter < r.heldOutBefore, `${r.heldOutBefore} -> ${r.heldOutAfter}`);
+  // Every column, the ones lambda was not chosen on included, holds the full solve at the chosen lambda.
+  const R = Float64Array.from(Y);
+  const D = sweeps(S, c, n, idx, M, R, r.lambda!, 6);
+  for (let i = 0; i < D.length; i++) assert.equal(r.tables[i], Math.fround(D[i]), `entry ${i}`);
 });

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import path from 'node:path';
 import type { Metric } from '../src/dsl/config';
 import type { Assigner } from '../src/lutboost/kmeans';
-import { AssignPool, sharedFloat32, sharedInt32 } from '../src/lutboost/pool';
+import { WorkerPool, sharedFloat32, sharedInt32 } from '../src/lutboost/pool';
 import { OrtL2Assigner } from '../src/lutboost/ortAssign';
 import { Rng } from '../src/lutboost/prng';
 import type { ConversionReport } from '../src/reports/conversion';
@@ -22,7 +22,7 @@ async function assignment(): Promise<void> {
   for (let i = 0; i < points.length; i++) points[i] = rng.next();
   const cents = Float32Array.from({ length: S * c * v }, () => rng.next());
   const idx = sharedInt32(S * n);
-  const pool = new AssignPool(os.cpus().length);
+  const pool = new WorkerPool(os.cpus().length);
   const ortL2 = new OrtL2Assigner(pool, os.cpus().length);
   const rate = async (a: Assigner, metric: Metric): Promise<number> => {
     await a.assign(metric, points, S, n, v, cents, c, idx); // warm-up (JIT, wasm compilation, session creation)

@@ -11,7 +11,7 @@ import { fitGemm, type GemmData, type StageRecord } from './fit';
 import { globMatch } from './glob';
 import type { LutGemm } from './lutGemm';
 import { shiftGeometry, shiftSample, SHIFTS, variantsFor } from './augment';
-import { AssignPool } from './pool';
+import { WorkerPool } from './pool';
 import { closeOrtMatmul } from './ortMatmul';
 import { heldOutMask } from './holdout';
 import { Rng } from './prng';
@@ -303,7 +303,7 @@ export async function convertModel(inp: ConvertInput): Promise<ConvertOutput> {
     return true;
   };
   const threads = Math.max(1, os.cpus().length);
-  const pool = new AssignPool(Math.min(threads, 4));
+  const pool = new WorkerPool(Math.min(threads, 4));
   // Every metric's assignment runs on the pool's WebAssembly kernels: bit-identical to the JS reference and, for
   // L2 too, faster than the onnxruntime MatMul path (ortAssign.ts), whose 2-thread pool slows down on a busy core.
   const assigner = pool;

@@ -22,7 +22,7 @@ export interface AssignTask {
   s1: number;
 }
 
-export interface AssignReply {
+export interface TaskReply {
   id: number;
   sums: Float64Array;
 }
@@ -92,19 +92,19 @@ require(${JSON.stringify(path.join(__dirname, sourceFile))});`;
 
 /**
  * Worker threads that run nearest-centroid assignment over ranges of subspaces, and the tables stage's solves
- * (the lambdas of a ridge solve, the output columns of a sweeps solve), on all cores. Work is handed out in chunks as workers free up. Results do
- * not depend on which worker did what.
+ * (the lambdas of a ridge solve, the output columns of a sweeps solve), on all cores. Work is handed out in
+ * chunks as workers free up. Results do not depend on which worker did what.
  */
-export class AssignPool implements Assigner, TablesSolver {
+export class WorkerPool implements Assigner, TablesSolver {
   private readonly workers: Worker[] = [];
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (r: AssignReply) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (r: TaskReply) => void; reject: (e: Error) => void }>();
   private failed: Error | undefined;
 
   constructor(readonly size = Math.max(1, Math.min(os.cpus().length, 8))) {
     for (let i = 0; i < size; i++) {
       const w = startWorker('kmeansWorker.js', 'worker.ts');
-      w.on('message', (r: AssignReply) => {
+      w.on('message', (r: TaskReply) => {
         const p = this.waiting.get(r.id);
         this.waiting.delete(r.id);
         // Idle workers must not keep the process alive; busy ones must.
@@ -123,7 +123,7 @@ export class AssignPool implements Assigner, TablesSolver {
     this.waiting.clear();
   }
 
-  private run(worker: Worker, task: TaskBody): Promise<AssignReply> {
+  private run(worker: Worker, task: TaskBody): Promise<TaskReply> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -131,6 +131,24 @@ export class AssignPool implements Assigner, TablesSolver {
       worker.ref();
       worker.postMessage({ ...task, id });
     });
+  }
+
+  /**
+   * Hands chunks [from, to) of `total` items to the workers as they free up, `chunk` at a time; a cancellation
+   * stops the handing out (the chunks in flight finish).
+   */
+  private async spread(total: number, chunk: number, task: (from: number, to: number) => TaskBody, done: (from: number, r: TaskReply) => void,
+    signal?: AbortSignal): Promise<void> {
+    let next = 0;
+    const loop = async (w: Worker): Promise<void> => {
+      while (next < total) {
+        if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
+        const from = next;
+        next = Math.min(total, from + chunk);
+        done(from, await this.run(w, task(from, next)));
+      }
+    };
+    await Promise.all(this.workers.map(loop));
   }
 
   async assign(metric: Metric, points: Float32Array, S: number, n: number, v: number, centroids: Float32Array, c: number,
@@ -145,17 +163,8 @@ export class AssignPool implements Assigner, TablesSolver {
     const idxBuf = direct ? (idx.buffer as SharedArrayBuffer) : new SharedArrayBuffer(S * n * 4);
     const sums = new Float64Array(S);
     const chunk = Math.max(1, Math.ceil(S / (this.size * 4)));
-    let next = 0;
-    const loop = async (w: Worker): Promise<void> => {
-      while (next < S) {
-        const s0 = next;
-        const s1 = Math.min(S, s0 + chunk);
-        next = s1;
-        const r = await this.run(w, { kind: 'assign', metric, points: points.buffer as SharedArrayBuffer, centroids: cents, idx: idxBuf, S, n, v, c, s0, s1 });
-        sums.set(r.sums, s0);
-      }
-    };
-    await Promise.all(this.workers.map(loop));
+    await this.spread(S, chunk, (s0, s1) => ({ kind: 'assign', metric, points: points.buffer as SharedArrayBuffer, centroids: cents, idx: idxBuf, S, n, v, c, s0, s1 }),
+      (s0, r) => sums.set(r.sums, s0));
     if (!direct) idx.set(new Int32Array(idxBuf, 0, S * n));
     return sums;
   }
@@ -166,17 +175,8 @@ export class AssignPool implements Assigner, TablesSolver {
     const R = sharedCopy(p.R);
     const D = new SharedArrayBuffer(p.S * p.c * p.n * 8);
     // One column block per task: a cancellation waits for one block, not for a worker's whole share.
-    let next = 0;
-    const loop = async (w: Worker): Promise<void> => {
-      while (next < p.n) {
-        if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
-        const t0 = next;
-        const t1 = Math.min(p.n, t0 + SWEEP_COLS);
-        next = t1;
-        await this.run(w, { kind: 'sweeps', S: p.S, c: p.c, n: p.n, M: p.M, lambda: p.lambda, count: p.count, idx, R, D, t0, t1 });
-      }
-    };
-    await Promise.all(this.workers.map(loop));
+    await this.spread(p.n, SWEEP_COLS, (t0, t1) => ({ kind: 'sweeps', S: p.S, c: p.c, n: p.n, M: p.M, lambda: p.lambda, count: p.count, idx, R, D, t0, t1 }),
+      () => {}, signal);
     return new Float64Array(D);
   }
 
@@ -185,18 +185,10 @@ export class AssignPool implements Assigner, TablesSolver {
     if (this.size < 2 || p.lambdas.length < 2 || p.P < 256) return inlineSolver.solveRidge(p, signal);
     const A = sharedCopy(p.A.subarray(0, p.P * p.P));
     const B = sharedCopy(p.B.subarray(0, p.P * p.N));
+    const X = p.lambdas.map(() => new SharedArrayBuffer(p.P * p.N * 8));
     const out: (Float64Array | undefined)[] = new Array(p.lambdas.length).fill(undefined);
-    let next = 0;
-    const loop = async (w: Worker): Promise<void> => {
-      while (next < p.lambdas.length) {
-        if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
-        const i = next++;
-        const X = new SharedArrayBuffer(p.P * p.N * 8);
-        const r = await this.run(w, { kind: 'ridge', A, B, P: p.P, N: p.N, lambda: p.lambdas[i], out: X });
-        if (r.sums[0] === 1) out[i] = new Float64Array(X);
-      }
-    };
-    await Promise.all(this.workers.map(loop));
+    await this.spread(p.lambdas.length, 1, (i) => ({ kind: 'ridge', A, B, P: p.P, N: p.N, lambda: p.lambdas[i], out: X[i] }),
+      (i, r) => { if (r.sums[0] === 1) out[i] = new Float64Array(X[i]); }, signal);
     return out;
   }
 

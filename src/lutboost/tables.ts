@@ -275,7 +275,7 @@ export function solveRidgeOne(p: Omit<RidgeProblem, 'lambdas'>, lambda: number):
 }
 
 /**
- * Runs the tables stage's solves, on this thread or on a worker pool's (AssignPool: the lambdas of a ridge
+ * Runs the tables stage's solves, on this thread or on a worker pool's (WorkerPool: the lambdas of a ridge
  * solve, and the column blocks of a sweeps solve, in parallel); the result is the same either way.
  */
 export interface TablesSolver {

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { assign } from './assign';
-import type { AssignTask, AssignReply, PoolTask, RidgeTask, SweepsTask } from './pool';
+import type { AssignTask, TaskReply, PoolTask, RidgeTask, SweepsTask } from './pool';
 import { solveRidgeOne, sweepColumns } from './tables';
 
 /**
@@ -38,6 +38,6 @@ parentPort?.on('message', (task: PoolTask) => {
   if (task.kind === 'assign') sums = runAssign(task);
   else if (task.kind === 'sweeps') runSweeps(task);
   else sums = runRidge(task);
-  const reply: AssignReply = { id: task.id, sums };
+  const reply: TaskReply = { id: task.id, sums };
   parentPort!.postMessage(reply);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Metric } from '../../src/dsl/config';
 import { assign } from '../../src/lutboost/assign';
 import { kmeans, median, inlineAssigner } from '../../src/lutboost/kmeans';
-import { AssignPool, sharedFloat32 } from '../../src/lutboost/pool';
+import { WorkerPool, sharedFloat32 } from '../../src/lutboost/pool';
 import { OrtL2Assigner } from '../../src/lutboost/ortAssign';
 import { Rng } from '../../src/lutboost/prng';
 
@@ -62,7 +62,7 @@ test('worker pool and onnxruntime assignment agree with the inline kernels', asy
   const pts = clustered(S, n, v, CENTRES, 2, 11, true);
   const rng = new Rng(2);
   const cents = Float32Array.from({ length: S * c * v }, () => rng.next() * 8);
-  const pool = new AssignPool(2);
+  const pool = new WorkerPool(2);
   const ortA = new OrtL2Assigner(pool, 2);
   try {
     for (const metric of ['l2', 'l1', 'chebyshev'] as Metric[]) {

@@ -7,7 +7,7 @@ import { cholesky, choleskySolve, matmul } from '../../src/lutboost/linalg';
 import { Rng } from '../../src/lutboost/prng';
 import { quantizeTables } from '../../src/lutboost/quantize';
 import { fitTables, inlineSolver, sweeps, SWEEPS_CHOICE_COLS } from '../../src/lutboost/tables';
-import { AssignPool } from '../../src/lutboost/pool';
+import { WorkerPool } from '../../src/lutboost/pool';
 import { kmeans } from '../../src/lutboost/kmeans';
 import { toSubvectors, encodeSub } from '../../src/lutboost/lutGemm';
 
@@ -168,7 +168,7 @@ test('the tables solves on the worker pool give the same bits as on this thread,
   const idx = Int32Array.from({ length: S * M }, () => Math.floor(rng.next() * c));
   const R = Float64Array.from({ length: M * n }, () => rng.next() * 2 - 1);
   const want = sweeps(S, c, n, idx, M, R, lambda, 6);
-  const pool = new AssignPool(2);
+  const pool = new WorkerPool(2);
   try {
     const got = await pool.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 });
     assert.deepEqual(got, want);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Metric } from '../../src/dsl/config';
 import { assign, assignReference } from '../../src/lutboost/assign';
 import { wasmAssignBulk, wasmAssignHandles } from '../../src/lutboost/wasmAssign';
-import { AssignPool, sharedFloat32, sharedInt32 } from '../../src/lutboost/pool';
+import { WorkerPool, sharedFloat32, sharedInt32 } from '../../src/lutboost/pool';
 import { Rng } from '../../src/lutboost/prng';
 
 const METRICS: Metric[] = ['l2', 'l1', 'chebyshev'];
@@ -75,7 +75,7 @@ test('the worker pool writes indices in place when they live in shared memory, a
   const pts = sharedFloat32(S * n * v);
   for (let i = 0; i < pts.length; i++) pts[i] = rng.next();
   const cents = Float32Array.from({ length: S * c * v }, () => rng.next());
-  const pool = new AssignPool(2);
+  const pool = new WorkerPool(2);
   try {
     for (const metric of METRICS) {
       const idx = sharedInt32(S * n);

@@ -83,13 +83,21 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
   return { tables: best.tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
 }
 
+/** A refit's tables and their held-out error. */
+interface Choice {
+  alpha: number;
+  lambda: number;
+  tables: Float32Array;
+  err: number;
+}
+
 /** Solves for each alpha and returns the tables with the lowest held-out error. */
 async function choose(lut: LutGemm, inp: TablesInput, alphas: readonly number[], solver: TablesSolver):
-  Promise<{ method: TablesResult['method']; best?: { alpha: number; lambda: number; tables: Float32Array; err: number } }> {
+  Promise<{ method: TablesResult['method']; best?: Choice }> {
   const { S, c, n } = lut;
   const T0 = lut.tables;
   const { method, candidates } = await solve(lut, inp.idx, inp.Y, inp.M, alphas, solver, inp.signal, inp.weights);
-  let best: { alpha: number; lambda: number; tables: Float32Array; err: number } | undefined;
+  let best: Choice | undefined;
   for (const { alpha, lambda, D } of candidates) {
     const tables = new Float32Array(S * c * n);
     for (let i = 0; i < tables.length; i++) tables[i] = T0[i] + D[i];
@@ -113,15 +121,22 @@ function methodFor(P: number, M: number, weighted: boolean): TablesResult['metho
   return Math.min(P, M) <= MAX_DIRECT ? 'dual' : 'sweeps';
 }
 
+/** One ridge solution: tables = T0 + D. */
+interface Candidate {
+  alpha: number;
+  lambda: number;
+  D: Float64Array;
+}
+
 /** Ridge solutions D (tables = T0 + D) for lambda = alpha * M / c, by the cheapest applicable method. */
 async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, alphas: readonly number[], solver: TablesSolver, signal?: AbortSignal, w?: Float64Array):
-  Promise<{ method: TablesResult['method']; candidates: { alpha: number; lambda: number; D: Float64Array }[] }> {
+  Promise<{ method: TablesResult['method']; candidates: Candidate[] }> {
   const { S, c, n } = lut;
   const P = S * c;
   const base = lookup(lut, idx, M);
   const R = new Float64Array(M * n);
   for (let i = 0; i < R.length; i++) R[i] = Y[i] - base[i];
-  const candidates: { alpha: number; lambda: number; D: Float64Array }[] = [];
+  const candidates: Candidate[] = [];
   const scale = Math.max(1, M / c);
   const method = methodFor(P, M, !!w);
   if (method === 'primal') {

@@ -133,7 +133,8 @@ export async function fitGemm(d: GemmData, st: FitSettings): Promise<FitResult> 
     if (r.kept) lut.tables = r.tables;
     records.push({ stage: 'tables', heldOutErrorBefore: r.heldOutBefore, heldOutErrorAfter: r.heldOutAfter, kept: r.kept, timeS: now() - t0,
       detail: r.kept
-        ? `${r.method} ridge${weighted ? ' weighted towards rows near a class boundary' : ''}, lambda ${r.lambda!.toPrecision(3)} chosen on held-out rows`
+        ? `${r.method} ridge${weighted ? ' weighted towards rows near a class boundary' : ''}, lambda ${r.lambda!.toPrecision(3)} chosen on held-out rows` +
+          (r.choiceColumns ? ` (${r.choiceColumns} of the ${d.n} output columns)` : '')
         : `${r.method} ridge did not lower the held-out error: tables from the centroids kept` });
     err = r.kept ? r.heldOutAfter : r.heldOutBefore;
   }

@@ -20,6 +20,8 @@ export interface TablesResult {
   lambda: number | null;
   kept: boolean;
   method: 'primal' | 'dual' | 'sweeps';
+  /** Output columns lambda was chosen on, when fewer than all (see SWEEPS_CHOICE_COLS). */
+  choiceColumns?: number;
 }
 
 export interface TablesInput {
@@ -69,18 +71,20 @@ export async function fitTables(lut: LutGemm, inp: TablesInput): Promise<TablesR
   const solver = inp.solver ?? inlineSolver;
   const before = weightedRelError(inp.Yheld, lookup(lut, inp.idxHeld, inp.Mh), n, inp.heldWeights);
   let alphas = ALPHAS;
+  let choiceColumns: number | undefined;
   if (methodFor(lut.S * lut.c, inp.M, !!inp.weights) === 'sweeps' && n > SWEEPS_CHOICE_COLS) {
     const cols = Int32Array.from({ length: SWEEPS_CHOICE_COLS }, (_, i) => Math.floor((i * n) / SWEEPS_CHOICE_COLS));
     const sub = { ...lut, n: cols.length, tables: pickColumns(lut.tables, n, cols), bias: lut.bias && pickColumns(lut.bias, n, cols) };
     const trial = await choose(sub, { ...inp, Y: pickColumns(inp.Y, n, cols), Yheld: pickColumns(inp.Yheld, n, cols) }, ALPHAS, solver);
-    if (!trial.best) return { tables: lut.tables, heldOutBefore: before, heldOutAfter: before, lambda: null, kept: false, method: 'sweeps' };
+    choiceColumns = cols.length;
+    if (!trial.best) return { tables: lut.tables, heldOutBefore: before, heldOutAfter: before, lambda: null, kept: false, method: 'sweeps', choiceColumns };
     alphas = [trial.best.alpha];
   }
   const { method, best } = await choose(lut, inp, alphas, solver);
   if (!best || best.err >= before) {
-    return { tables: lut.tables, heldOutBefore: before, heldOutAfter: best?.err ?? before, lambda: best?.lambda ?? null, kept: false, method };
+    return { tables: lut.tables, heldOutBefore: before, heldOutAfter: best?.err ?? before, lambda: best?.lambda ?? null, kept: false, method, choiceColumns };
   }
-  return { tables: best.tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method };
+  return { tables: best.tables, heldOutBefore: before, heldOutAfter: best.err, lambda: best.lambda, kept: true, method, choiceColumns };
 }
 
 /** A refit's tables and their held-out error. */

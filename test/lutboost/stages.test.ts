@@ -50,6 +50,7 @@ test('the tables stage lowers the held-out layer error', async () => {
   const lut = await kmeansLut(d, v, 8, 3);
   const r = await fitTables(lut, { idx: encodeSub(lut, toSubvectors(d.X, d.M, d.k, v), d.M), Y: d.Y, M: d.M, idxHeld: encode(lut, d.Xheld, d.Mh), Yheld: d.Yheld, Mh: d.Mh });
   assert.equal(r.method, 'primal');
+  assert.equal(r.choiceColumns, undefined, 'a dense solve chooses lambda on all columns');
   assert.ok(r.kept, 'refit kept');
   assert.ok(r.heldOutAfter < r.heldOutBefore * 0.95, `${r.heldOutBefore} -> ${r.heldOutAfter}`);
   // With more table entries than rows the dual form is used and the held-out check still guards it.
@@ -211,6 +212,7 @@ test('a layer too large for a dense solve chooses lambda on a spread of its outp
   const lut: LutGemm = { k: S, n, v: 1, c, S, metric: 'l2', centroids: new Float32Array(0), tables: new Float32Array(S * c * n) };
   const r = await fitTables(lut, { idx, Y, M, idxHeld, Yheld, Mh });
   assert.equal(r.method, 'sweeps');
+  assert.equal(r.choiceColumns, SWEEPS_CHOICE_COLS);
   assert.ok(r.kept && r.heldOutAfter < r.heldOutBefore, `${r.heldOutBefore} -> ${r.heldOutAfter}`);
   // Every column, the ones lambda was not chosen on included, holds the full solve at the chosen lambda.
   const R = Float64Array.from(Y);

@@ -24,7 +24,10 @@ export interface AssignTask {
 
 export interface TaskReply {
   id: number;
-  sums: Float64Array;
+  /** An assignment's distance sums, one per subspace of its range. */
+  sums?: Float64Array;
+  /** A ridge solve's outcome: false when A + lambda I is not positive definite. */
+  solved?: boolean;
 }
 
 /** Output columns [t0, t1) of a tables sweeps problem (see sweepColumns); the worker writes them into D. */
@@ -44,7 +47,7 @@ export interface SweepsTask {
   t1: number;
 }
 
-/** One lambda of a ridge solve (see solveRidgeOne): X into `out`; the reply's sums say [1] solved, [0] not definite. */
+/** One lambda of a ridge solve (see solveRidgeOne): X into `out`; the reply says whether it was solved. */
 export interface RidgeTask {
   kind: 'ridge';
   id: number;
@@ -164,7 +167,7 @@ export class WorkerPool implements Assigner, TablesSolver {
     const sums = new Float64Array(S);
     const chunk = Math.max(1, Math.ceil(S / (this.size * 4)));
     await this.spread(S, chunk, (s0, s1) => ({ kind: 'assign', metric, points: points.buffer as SharedArrayBuffer, centroids: cents, idx: idxBuf, S, n, v, c, s0, s1 }),
-      (s0, r) => sums.set(r.sums, s0));
+      (s0, r) => { if (r.sums) sums.set(r.sums, s0); });
     if (!direct) idx.set(new Int32Array(idxBuf, 0, S * n));
     return sums;
   }
@@ -188,7 +191,7 @@ export class WorkerPool implements Assigner, TablesSolver {
     const X = p.lambdas.map(() => new SharedArrayBuffer(p.P * p.N * 8));
     const out: (Float64Array | undefined)[] = new Array(p.lambdas.length).fill(undefined);
     await this.spread(p.lambdas.length, 1, (i) => ({ kind: 'ridge', A, B, P: p.P, N: p.N, lambda: p.lambdas[i], out: X[i] }),
-      (i, r) => { if (r.sums[0] === 1) out[i] = new Float64Array(X[i]); }, signal);
+      (i, r) => { if (r.solved) out[i] = new Float64Array(X[i]); }, signal);
     return out;
   }
 

@@ -142,6 +142,7 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
   for (let i = 0; i < R.length; i++) R[i] = Y[i] - base[i];
   const candidates: Candidate[] = [];
   const scale = Math.max(1, M / c);
+  const lambdas = alphas.map((a) => a * scale);
   const method = methodFor(P, M, !!w);
   if (method === 'primal') {
     const G = new Float64Array(P * P);
@@ -162,7 +163,6 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
         for (let j = 0; j < n; j++) HtR[o + j] += wm * R[m * n + j];
       }
     }
-    const lambdas = alphas.map((a) => a * scale);
     const solved = await solver.solveRidge({ A: G, B: HtR, P, N: n, lambdas }, signal);
     solved.forEach((D, i) => { if (D) candidates.push({ alpha: alphas[i], lambda: lambdas[i], D }); });
   } else if (method === 'dual') {
@@ -176,7 +176,6 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
       }
     }
     for (let a = 0; a < M; a++) for (let b = a + 1; b < M; b++) K[b * M + a] = K[a * M + b];
-    const lambdas = alphas.map((a) => a * scale);
     const solved = await solver.solveRidge({ A: K, B: R, P: M, N: n, lambdas }, signal);
     for (let i = 0; i < alphas.length; i++) {
       const Alpha = solved[i];
@@ -193,10 +192,9 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
       candidates.push({ alpha, lambda, D });
     }
   } else {
-    for (const alpha of alphas) {
+    for (let i = 0; i < alphas.length; i++) {
       await yieldToEvents(signal);
-      const lambda = alpha * scale;
-      candidates.push({ alpha, lambda, D: await solver.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 }, signal) });
+      candidates.push({ alpha: alphas[i], lambda: lambdas[i], D: await solver.solveSweeps({ S, c, n, idx, M, R, lambda: lambdas[i], count: 6 }, signal) });
     }
   }
   return { method, candidates };
@@ -206,9 +204,9 @@ async function solve(lut: LutGemm, idx: Int32Array, Y: Float32Array, M: number, 
  * Block Gauss-Seidel over subspaces for min ||H D - R||^2 + lambda ||D||^2 (no P x P or M x M matrix), all n
  * output columns. See sweepColumns.
  */
-export function sweeps(S: number, c: number, n: number, idx: Int32Array, M: number, R: Float64Array, lambda: number, count: number): Float64Array {
-  const D = new Float64Array(S * c * n);
-  sweepColumns({ S, c, n, idx, M, R, lambda, count }, 0, n, D);
+export function sweeps(p: SweepsProblem): Float64Array {
+  const D = new Float64Array(p.S * p.c * p.n);
+  sweepColumns(p, 0, p.n, D);
   return D;
 }
 
@@ -311,7 +309,7 @@ export const inlineSolver: TablesSolver = {
     }
     return out;
   },
-  solveSweeps: async (p) => sweeps(p.S, p.c, p.n, p.idx, p.M, p.R, p.lambda, p.count),
+  solveSweeps: async (p) => sweeps(p),
 };
 
 /** Output columns per block of the sweeps: 16 columns of a 10,000-row residual are 1.3 MB. */

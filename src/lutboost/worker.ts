@@ -6,7 +6,7 @@ import { solveRidgeOne, sweepColumns } from './tables';
 /**
  * Worker thread of the pool (bundled to dist/kmeansWorker.js). Inputs and outputs live in SharedArrayBuffers, so
  * a task message carries only a range of subspaces (assignment), of output columns (the tables' sweeps) or one
- * lambda (a ridge solve); the reply carries the assignment's distance sums, or whether the ridge solve succeeded.
+ * lambda (a ridge solve); the reply carries the assignment's distance sums, or whether the ridge solve succeeded (see TaskReply).
  */
 function runAssign(task: AssignTask): Float64Array {
   const { metric, n, v, c, s0, s1 } = task;
@@ -26,18 +26,19 @@ function runSweeps(task: SweepsTask): void {
   sweepColumns({ S, c, n, M, lambda, count, idx: new Int32Array(task.idx), R: new Float64Array(task.R) }, t0, t1, new Float64Array(task.D));
 }
 
-/** [1] when solved into task.out, [0] when A + lambda I is not positive definite. */
-function runRidge(task: RidgeTask): Float64Array {
+/** Solves into task.out; false when A + lambda I is not positive definite. */
+function runRidge(task: RidgeTask): boolean {
   const X = solveRidgeOne({ A: new Float64Array(task.A), B: new Float64Array(task.B), P: task.P, N: task.N }, task.lambda);
   if (X) new Float64Array(task.out).set(X);
-  return Float64Array.of(X ? 1 : 0);
+  return X !== undefined;
 }
 
-parentPort?.on('message', (task: PoolTask) => {
-  let sums: Float64Array = new Float64Array(0);
-  if (task.kind === 'assign') sums = runAssign(task);
-  else if (task.kind === 'sweeps') runSweeps(task);
-  else sums = runRidge(task);
-  const reply: TaskReply = { id: task.id, sums };
-  parentPort!.postMessage(reply);
-});
+function reply(task: PoolTask): TaskReply {
+  switch (task.kind) {
+    case 'assign': return { id: task.id, sums: runAssign(task) };
+    case 'sweeps': runSweeps(task); return { id: task.id };
+    case 'ridge': return { id: task.id, solved: runRidge(task) };
+  }
+}
+
+parentPort?.on('message', (task: PoolTask) => parentPort!.postMessage(reply(task)));

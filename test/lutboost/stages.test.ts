@@ -156,7 +156,7 @@ test('the sweeps solve (for layers too large for a dense solve) converges to the
   for (let p = 0; p < P; p++) G[p * P + p] += lambda;
   assert.ok(cholesky(G, P));
   choleskySolve(G, P, HtR, n);
-  const D = sweeps(S, c, n, idx, M, R, lambda, 3000);
+  const D = sweeps({ S, c, n, idx, M, R, lambda, count: 3000 });
   let worst = 0;
   for (let i = 0; i < D.length; i++) worst = Math.max(worst, Math.abs(D[i] - HtR[i]));
   assert.ok(worst < 1e-8, `largest difference from the dense solve: ${worst}`);
@@ -168,7 +168,7 @@ test('the tables solves on the worker pool give the same bits as on this thread,
   const rng = new Rng(4);
   const idx = Int32Array.from({ length: S * M }, () => Math.floor(rng.next() * c));
   const R = Float64Array.from({ length: M * n }, () => rng.next() * 2 - 1);
-  const want = sweeps(S, c, n, idx, M, R, lambda, 6);
+  const want = sweeps({ S, c, n, idx, M, R, lambda, count: 6 });
   const pool = new WorkerPool(2);
   try {
     const got = await pool.solveSweeps({ S, c, n, idx, M, R, lambda, count: 6 });
@@ -216,6 +216,6 @@ test('a layer too large for a dense solve chooses lambda on a spread of its outp
   assert.ok(r.kept && r.heldOutAfter < r.heldOutBefore, `${r.heldOutBefore} -> ${r.heldOutAfter}`);
   // Every column, the ones lambda was not chosen on included, holds the full solve at the chosen lambda.
   const R = Float64Array.from(Y);
-  const D = sweeps(S, c, n, idx, M, R, r.lambda!, 6);
+  const D = sweeps({ S, c, n, idx, M, R, lambda: r.lambda!, count: 6 });
   for (let i = 0; i < D.length; i++) assert.equal(r.tables[i], Math.fround(D[i]), `entry ${i}`);
 });

@@ -22,13 +22,16 @@ export interface AssignTask {
   s1: number;
 }
 
-export interface TaskReply {
-  id: number;
+/** A worker's answer, of the kind of the task it answers. */
+export type TaskReply =
   /** An assignment's distance sums, one per subspace of its range. */
-  sums?: Float64Array;
+  | { kind: 'assign'; id: number; sums: Float64Array }
+  | { kind: 'sweeps'; id: number }
   /** A ridge solve's outcome: false when A + lambda I is not positive definite. */
-  solved?: boolean;
-}
+  | { kind: 'ridge'; id: number; solved: boolean };
+
+type TaskKind = PoolTask['kind'];
+type ReplyOf<K extends TaskKind> = Extract<TaskReply, { kind: K }>;
 
 /** Output columns [t0, t1) of a tables sweeps problem (see sweepColumns); the worker writes them into D. */
 export interface SweepsTask {
@@ -60,7 +63,7 @@ export interface RidgeTask {
 }
 
 export type PoolTask = AssignTask | SweepsTask | RidgeTask;
-type TaskBody = Omit<AssignTask, 'id'> | Omit<SweepsTask, 'id'> | Omit<RidgeTask, 'id'>;
+type BodyOf<K extends TaskKind> = Omit<Extract<PoolTask, { kind: K }>, 'id'>;
 
 /** A copy of a typed array in shared memory (what the workers read). */
 function sharedCopy(a: Float64Array | Int32Array): SharedArrayBuffer {
@@ -126,11 +129,12 @@ export class WorkerPool implements Assigner, TablesSolver {
     this.waiting.clear();
   }
 
-  private run(worker: Worker, task: TaskBody): Promise<TaskReply> {
+  private run<K extends TaskKind>(worker: Worker, task: BodyOf<K>): Promise<ReplyOf<K>> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      // The worker answers each task with a reply of the task's kind (worker.ts).
+      this.waiting.set(id, { resolve: (r) => resolve(r as ReplyOf<K>), reject });
       worker.ref();
       worker.postMessage({ ...task, id });
     });
@@ -140,7 +144,7 @@ export class WorkerPool implements Assigner, TablesSolver {
    * Hands chunks [from, to) of `total` items to the workers as they free up, `chunk` at a time; a cancellation
    * stops the handing out (the chunks in flight finish).
    */
-  private async spread(total: number, chunk: number, task: (from: number, to: number) => TaskBody, done: (from: number, r: TaskReply) => void,
+  private async spread<K extends TaskKind>(total: number, chunk: number, task: (from: number, to: number) => BodyOf<K>, done: (from: number, r: ReplyOf<K>) => void,
     signal?: AbortSignal): Promise<void> {
     let next = 0;
     const loop = async (w: Worker): Promise<void> => {
@@ -166,8 +170,8 @@ export class WorkerPool implements Assigner, TablesSolver {
     const idxBuf = direct ? (idx.buffer as SharedArrayBuffer) : new SharedArrayBuffer(S * n * 4);
     const sums = new Float64Array(S);
     const chunk = Math.max(1, Math.ceil(S / (this.size * 4)));
-    await this.spread(S, chunk, (s0, s1) => ({ kind: 'assign', metric, points: points.buffer as SharedArrayBuffer, centroids: cents, idx: idxBuf, S, n, v, c, s0, s1 }),
-      (s0, r) => { if (r.sums) sums.set(r.sums, s0); });
+    await this.spread<'assign'>(S, chunk, (s0, s1) => ({ kind: 'assign', metric, points: points.buffer as SharedArrayBuffer, centroids: cents, idx: idxBuf, S, n, v, c, s0, s1 }),
+      (s0, r) => sums.set(r.sums, s0));
     if (!direct) idx.set(new Int32Array(idxBuf, 0, S * n));
     return sums;
   }
@@ -178,7 +182,7 @@ export class WorkerPool implements Assigner, TablesSolver {
     const R = sharedCopy(p.R);
     const D = new SharedArrayBuffer(p.S * p.c * p.n * 8);
     // One column block per task: a cancellation waits for one block, not for a worker's whole share.
-    await this.spread(p.n, SWEEP_COLS, (t0, t1) => ({ kind: 'sweeps', S: p.S, c: p.c, n: p.n, M: p.M, lambda: p.lambda, count: p.count, idx, R, D, t0, t1 }),
+    await this.spread<'sweeps'>(p.n, SWEEP_COLS, (t0, t1) => ({ kind: 'sweeps', S: p.S, c: p.c, n: p.n, M: p.M, lambda: p.lambda, count: p.count, idx, R, D, t0, t1 }),
       () => {}, signal);
     return new Float64Array(D);
   }
@@ -190,7 +194,7 @@ export class WorkerPool implements Assigner, TablesSolver {
     const B = sharedCopy(p.B.subarray(0, p.P * p.N));
     const X = p.lambdas.map(() => new SharedArrayBuffer(p.P * p.N * 8));
     const out: (Float64Array | undefined)[] = new Array(p.lambdas.length).fill(undefined);
-    await this.spread(p.lambdas.length, 1, (i) => ({ kind: 'ridge', A, B, P: p.P, N: p.N, lambda: p.lambdas[i], out: X[i] }),
+    await this.spread<'ridge'>(p.lambdas.length, 1, (i) => ({ kind: 'ridge', A, B, P: p.P, N: p.N, lambda: p.lambdas[i], out: X[i] }),
       (i, r) => { if (r.solved) out[i] = new Float64Array(X[i]); }, signal);
     return out;
   }

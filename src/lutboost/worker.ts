@@ -35,9 +35,9 @@ function runRidge(task: RidgeTask): boolean {
 
 function reply(task: PoolTask): TaskReply {
   switch (task.kind) {
-    case 'assign': return { id: task.id, sums: runAssign(task) };
-    case 'sweeps': runSweeps(task); return { id: task.id };
-    case 'ridge': return { id: task.id, solved: runRidge(task) };
+    case 'assign': return { kind: 'assign', id: task.id, sums: runAssign(task) };
+    case 'sweeps': runSweeps(task); return { kind: 'sweeps', id: task.id };
+    case 'ridge': return { kind: 'ridge', id: task.id, solved: runRidge(task) };
   }
 }
 

@@ -80,6 +80,7 @@ export interface ModelConfig {
   calibrationRange?: [number, number];
   evaluation?: string;
   labels?: string;
+  calibrationLabels?: string; // labels of the calibration rows, when they are not in the evaluation file
   evaluationRange?: [number, number];
   inputShape?: number[];
   preprocess: Preprocess;

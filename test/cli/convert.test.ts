@@ -166,6 +166,45 @@ test('lutdla convert with finetune and --sensitivity: the report has what the st
   assert.ok(tuned.training && tuned.training.length > 0);
 });
 
+test('lutdla convert: calibration_labels lets fine-tuning learn from labels when calibration and evaluation are different files', async () => {
+  const dir = await fixture();
+  // Calibration in a file of its own (the first 80 rows), evaluation and its labels in the fixture's files.
+  const data = fs.readFileSync(path.join(dir, 'data.npy'));
+  fs.writeFileSync(path.join(dir, 'cal.npy'), data);
+  fs.copyFileSync(path.join(dir, 'labels.npy'), path.join(dir, 'cal-labels.npy'));
+  fs.writeFileSync(path.join(dir, 'short-labels.npy'), encodeNpy(new Int32Array(20), [20]));
+  const run = (name: string, line: string) => {
+    fs.writeFileSync(path.join(dir, `${name}.lutdla`), [
+      'lut { centroids = 8  vector = 4 }',
+      `model "${name}" {`,
+      '  onnx = "tiny.onnx"',
+      '  calibration = "cal.npy" range 0:80',
+      '  evaluation = "data.npy" range 80:120',
+      '  labels = "labels.npy"',
+      `  ${line}`,
+      '  lutboost { iterations = 8  stages = [kmeans, tables, finetune, quantize]  epochs = 2 }',
+      '}',
+      '',
+    ].join('\n'));
+    return spawnSync(process.execPath, [cli, 'convert', '--config', path.join(dir, `${name}.lutdla`), '--out', path.join(dir, name)], { encoding: 'utf8' });
+  };
+  const report = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, name, `${name}.conversion.json`), 'utf8')) as ConversionReport;
+
+  const unlabelled = run('unlabelled', '');
+  assert.equal(unlabelled.status, 0, unlabelled.stderr);
+  assert.match(unlabelled.stderr, /distils from the original model alone.*labels\.npy labels the evaluation file; give calibration_labels/);
+  const labelled = run('labelled', 'calibration_labels = "cal-labels.npy"');
+  assert.equal(labelled.status, 0, labelled.stderr);
+  assert.match(labelled.stderr, /fine-tuning learns from the labels in cal-labels\.npy/);
+  // The labels reach training: the loss, and the held-out score's target, change with them.
+  assert.notDeepEqual(report('labelled').training, report('unlabelled').training);
+
+  const short = run('short', 'calibration_labels = "short-labels.npy"');
+  assert.equal(short.status, 1);
+  assert.match(short.stderr, /short-labels\.npy: range 0:80 goes past the 20 samples the file holds/);
+  assert.ok(!fs.existsSync(path.join(dir, 'short', 'short.conversion.json')), 'a failed run writes no report');
+});
+
 test('lutdla convert: bad inputs are one clear line and exit 1', async () => {
   const dir = await fixture(20);
   const junk = path.join(dir, 'junk.onnx');

@@ -39,6 +39,7 @@ interface Plan {
   evaluation?: string;
   evaluationRange?: [number, number];
   labels?: string;
+  calibrationLabels?: string;
   preprocess: { scale?: number; mean?: number[]; std?: number[] };
   inputShape?: number[];
 }
@@ -107,9 +108,27 @@ function makePlan(ctx: CommandContext): Plan {
     evaluation: flagString(ctx.options, 'evaluation') ?? fromConfig(model?.evaluation, 'evaluation'),
     evaluationRange: flagRange(ctx.options, 'evaluation-range') ?? model?.evaluationRange,
     labels: flagString(ctx.options, 'labels') ?? fromConfig(model?.labels, 'labels'),
+    calibrationLabels: flagString(ctx.options, 'calibration-labels') ?? fromConfig(model?.calibrationLabels, 'calibration_labels'),
     preprocess: { scale: flagNumber(ctx.options, 'scale') ?? mp.scale, mean: flagNumberList(ctx.options, 'mean') ?? mp.mean, std: flagNumberList(ctx.options, 'std') ?? mp.std },
     inputShape,
   };
+}
+
+/**
+ * Labels of the calibration samples for fine-tuning: the calibration labels file if one is named, else the labels
+ * file when the calibration samples come from the evaluation file (it labels both), else none.
+ */
+function readCalibrationLabels(plan: Plan, count: number, evaluationLabels: Int32Array | undefined): Int32Array | undefined {
+  let file = plan.calibrationLabels;
+  if (!file) {
+    const sameFile = !plan.evaluation || path.resolve(plan.evaluation) === path.resolve(plan.calibration);
+    if (!plan.labels || !sameFile) return undefined;
+    if (!plan.evaluation) return evaluationLabels;
+    file = plan.labels;
+  }
+  const labels = readLabels(file, plan.calibrationRange);
+  if (labels.length !== count) throw new UserError(`${file}: ${labels.length} labels for ${count} calibration samples; the calibration labels need the same rows as the calibration data (and its range)`);
+  return labels;
 }
 
 /** Output file stem: the model name with anything that is not a safe file-name character replaced. */
@@ -135,6 +154,7 @@ export const convertCommand: CliCommand = {
     evaluation: { type: 'string', description: 'evaluation inputs (default: the calibration data)' },
     labels: { type: 'string', description: 'labels of the evaluation data (.npy or idx): top-1 accuracy' },
     'evaluation-range': { type: 'string', description: 'START:END samples of the evaluation file (and labels)' },
+    'calibration-labels': { type: 'string', description: 'labels of the calibration samples (.npy or idx), for finetune; only needed when --evaluation is another file' },
     scale: { type: 'string', description: 'multiply inputs by X first (e.g. 0.00392 for pixels / 255)' },
     mean: { type: 'string', description: 'per-channel mean to subtract, A[,B,C]' },
     std: { type: 'string', description: 'per-channel std to divide by, A[,B,C]' },
@@ -172,11 +192,10 @@ export const convertCommand: CliCommand = {
       let calibrationLabels: Int32Array | undefined;
       if (plan.lutboost.stages.includes('finetune')) {
         await import('../../train/register');
-        // The labels file labels the calibration samples too when they come from the evaluation file: fine-tuning
-        // then also learns from them.
-        if (plan.labels && (!plan.evaluation || path.resolve(plan.evaluation) === path.resolve(plan.calibration))) {
-          calibrationLabels = plan.evaluation ? readLabels(plan.labels, plan.calibrationRange) : labels;
-        }
+        calibrationLabels = readCalibrationLabels(plan, calibration.count, labels);
+        ctx.events.log(calibrationLabels
+          ? `fine-tuning learns from the labels in ${path.basename(plan.calibrationLabels ?? plan.labels!)} as well as from the original model`
+          : `fine-tuning distils from the original model alone: the calibration samples have no labels${plan.labels ? ` (${path.basename(plan.labels)} labels the evaluation file; give calibration_labels = "..." or --calibration-labels to learn from labels too)` : ''}`, 'info');
       }
       const conversion: ConvertInput = {
         model, label: path.basename(plan.modelPath), calibration, calibrationLabels, inputShape: plan.inputShape,

@@ -40,6 +40,8 @@ test('convert with settings: arguments and output names', () => {
   const spec = resolveJob({ command: 'convert', model: 'nets/a.onnx', centroids: 8, vector: '4', metric: 'l1' }, '/ws', '');
   assert.deepEqual(cliArgs(spec), ['convert', '/ws/nets/a.onnx', '--out', '/ws/nets', '--centroids', '8', '--vector', '4', '--metric', 'l1']);
   assert.deepEqual(expectedOutputs(spec), ['/ws/nets/a.lut.onnx', '/ws/nets/a.conversion.json']);
+  const data = resolveJob({ command: 'convert', model: 'nets/a.onnx', calibration: 'd/train.npy', calibrationLabels: '${workspaceFolder}/d/train-labels.npy', labels: 'd/test-labels.npy' }, '/ws', '');
+  assert.deepEqual(cliArgs(data).slice(4), ['--calibration', '/ws/d/train.npy', '--labels', '/ws/d/test-labels.npy', '--calibration-labels', '/ws/d/train-labels.npy']);
 });
 
 test('convert from a config takes the model block, its onnx and the output folder setting', () => {

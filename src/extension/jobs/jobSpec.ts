@@ -14,6 +14,7 @@ export interface LutOverrides {
   calibration?: string;
   evaluation?: string;
   labels?: string;
+  calibrationLabels?: string;
 }
 
 export interface ConvertSpec extends LutOverrides {
@@ -66,6 +67,7 @@ export function cliArgs(spec: JobSpec): string[] {
       opt('calibration', spec.calibration);
       opt('evaluation', spec.evaluation);
       opt('labels', spec.labels);
+      opt('calibration-labels', spec.calibrationLabels);
       break;
     case 'simulate':
       if (spec.model) args.push(spec.model);

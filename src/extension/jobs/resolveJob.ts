@@ -23,6 +23,7 @@ export interface JobRequest {
   calibration?: string;
   evaluation?: string;
   labels?: string;
+  calibrationLabels?: string;
 }
 
 export class JobRequestError extends Error {}
@@ -103,6 +104,7 @@ export function resolveJob(req: JobRequest, baseDir: string, outputFolderSetting
       calibration: abs(baseDir, req.calibration),
       evaluation: abs(baseDir, req.evaluation),
       labels: abs(baseDir, req.labels),
+      calibrationLabels: abs(baseDir, req.calibrationLabels),
     };
   }
   // Simulate the converted model when it exists, else the original (the engine then models it from the config).

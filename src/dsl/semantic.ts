@@ -1,13 +1,18 @@
 /**
  * Checks on the lowered document (defaults filled in) that involve several blocks: a table slice must fit the
- * LUT memory, evaluation rows should not be calibration rows, an explore block should vary something.
+ * LUT memory, evaluation rows should not be calibration rows, fine-tuning settings need the finetune stage, an
+ * explore block should vary something.
  */
 import type { FileNode } from './ast';
 import type { LutdlaDocument, Precision } from './config';
 import type { RawDiagnostic, SourceRef } from './lower';
+import { toSnake } from './schema';
 import { formatQuantity } from './units';
 
 const ENTRY_BYTES: Record<Precision, number> = { int4: 0.5, int8: 1, fp16: 2, bf16: 2 };
+
+/** Settings read only by the finetune stage, as JSON pointers below a model. */
+const FINETUNE_ONLY = ['lutboost/epochs', 'lutboost/learningRate', 'lutboost/temperature', 'lutboost/reconstruction', 'lutboost/trainDense', 'lutboost/significance', 'calibrationLabels'];
 
 export function checkDocument(doc: LutdlaDocument, pointers: Map<string, SourceRef>, file: FileNode): RawDiagnostic[] {
   const out: RawDiagnostic[] = [];
@@ -59,6 +64,19 @@ export function checkDocument(doc: LutdlaDocument, pointers: Map<string, SourceR
     if (!disjoint) {
       at(pointers.has(`/models/${i}/evaluationRange`) ? `/models/${i}/evaluationRange` : `/models/${i}/evaluation`, 'warning', 'data-overlap',
         `evaluation rows overlap the calibration rows of "${m.calibration}": the accuracy would be measured on data the tables were fitted to; give both disjoint ranges, e.g. calibration ... range 0:1000 and evaluation ... range 8000:10000`);
+    }
+  });
+
+  // A setting that nothing reads would otherwise be silently ignored, and the user left wondering why it changed nothing.
+  (doc.models ?? []).forEach((m, i) => {
+    // A broken document can reach here: a stages value that is not a list has its own schema error.
+    const stages: unknown = m.lutboost?.stages;
+    if (!Array.isArray(stages) || stages.includes('finetune')) return;
+    for (const rel of FINETUNE_ONLY) {
+      const ptr = `/models/${i}/${rel}`;
+      if (!pointers.has(ptr)) continue;
+      at(ptr, 'warning', 'unused-setting',
+        `${toSnake(rel.slice(rel.lastIndexOf('/') + 1))} has no effect: the finetune stage is not in this model's lutboost stages; add finetune to stages = [...] (or to --stages)`);
     }
   });
 

@@ -154,6 +154,18 @@ test('evaluation rows that overlap calibration rows of the same file are a warni
   one('model "m" {\n calibration = "d.npy"\n evaluation = "d.npy"\n}', 'data-overlap');
 });
 
+test('fine-tuning settings without the finetune stage are a warning on each setting', () => {
+  const t = 'model "m" {\n calibration_labels = "y.npy"\n lutboost { stages = [kmeans, tables]  epochs = 4  learning_rate = 0.01 }\n}';
+  const ws = diags(t).filter((d) => d.code === 'unused-setting');
+  assert.deepEqual(ws.map((w) => textAt(t, w)), ['"y.npy"', '4', '0.01']);
+  assert.match(ws[1].message, /^epochs has no effect: the finetune stage is not in this model's lutboost stages/);
+  assert.match(ws[2].message, /^learning_rate has no effect/);
+  assert.ok(ws.every((w) => w.severity === 'warning'));
+  // With the stage, or with no fine-tuning setting written, nothing is said.
+  assert.deepEqual(diags('model "m" {\n calibration_labels = "y.npy"\n lutboost { stages = [kmeans, tables, finetune]  epochs = 4 }\n}'), []);
+  assert.deepEqual(diags('model "m" {\n lutboost { stages = [kmeans, tables] }\n}'), []);
+});
+
 test('an explore block without an axis is a warning', () => {
   const w = one('explore { minimize = [area] }', 'explore-axis');
   assert.equal(w.severity, 'warning');

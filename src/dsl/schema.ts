@@ -37,6 +37,8 @@ export interface JsonSchema {
   'x-enumDescriptions'?: Record<string, string>;
   'x-metricUnits'?: Record<string, string>;
   'x-defaultText'?: string;
+  /** The LUTBoost stage that alone reads this setting (a warning says so when the stage is not run). */
+  'x-stage'?: string;
 }
 
 export const SCHEMA = schemaJson as unknown as JsonSchema & { $defs: Record<string, JsonSchema> };
@@ -44,7 +46,7 @@ export const SCHEMA = schemaJson as unknown as JsonSchema & { $defs: Record<stri
 /** Custom annotation keywords; registered with ajv so strict mode accepts them. */
 const X_KEYWORDS = [
   'x-unit', 'x-warnMin', 'x-warnMax', 'x-powerOfTwo', 'x-block', 'x-label', 'x-directive', 'x-hidden', 'x-path',
-  'x-rangeProperty', 'x-reference', 'x-enumDescriptions', 'x-metricUnits', 'x-defaultText',
+  'x-rangeProperty', 'x-reference', 'x-enumDescriptions', 'x-metricUnits', 'x-defaultText', 'x-stage',
 ];
 
 let validator: ValidateFunction | undefined;

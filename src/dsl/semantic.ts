@@ -6,13 +6,20 @@
 import type { FileNode } from './ast';
 import type { LutdlaDocument, Precision } from './config';
 import type { RawDiagnostic, SourceRef } from './lower';
-import { toSnake } from './schema';
+import { ROOT, type BlockSpec } from './schema';
 import { formatQuantity } from './units';
 
 const ENTRY_BYTES: Record<Precision, number> = { int4: 0.5, int8: 1, fp16: 2, bf16: 2 };
 
-/** Settings read only by the finetune stage, as JSON pointers below a model. */
-const FINETUNE_ONLY = ['lutboost/epochs', 'lutboost/learningRate', 'lutboost/temperature', 'lutboost/reconstruction', 'lutboost/trainDense', 'lutboost/significance', 'calibrationLabels'];
+/** The settings of a block (and its single sub-blocks) that the schema marks as read by `stage` alone, as JSON pointers below the block. */
+function stageSettings(block: BlockSpec | undefined, stage: string, prefix = ''): { pointer: string; key: string }[] {
+  if (!block) return [];
+  const own = [...block.fields.values()].filter((f) => f.schema['x-stage'] === stage).map((f) => ({ pointer: prefix + f.prop, key: f.key }));
+  const nested = [...block.blocks.values()].filter((b) => !b.repeated).flatMap((b) => stageSettings(b, stage, `${prefix}${b.prop}/`));
+  return [...own, ...nested];
+}
+
+const FINETUNE_ONLY = stageSettings(ROOT.blocks.get('model'), 'finetune');
 
 export function checkDocument(doc: LutdlaDocument, pointers: Map<string, SourceRef>, file: FileNode): RawDiagnostic[] {
   const out: RawDiagnostic[] = [];
@@ -72,11 +79,11 @@ export function checkDocument(doc: LutdlaDocument, pointers: Map<string, SourceR
     // A broken document can reach here: a stages value that is not a list has its own schema error.
     const stages: unknown = m.lutboost?.stages;
     if (!Array.isArray(stages) || stages.includes('finetune')) return;
-    for (const rel of FINETUNE_ONLY) {
-      const ptr = `/models/${i}/${rel}`;
+    for (const { pointer, key } of FINETUNE_ONLY) {
+      const ptr = `/models/${i}/${pointer}`;
       if (!pointers.has(ptr)) continue;
       at(ptr, 'warning', 'unused-setting',
-        `${toSnake(rel.slice(rel.lastIndexOf('/') + 1))} has no effect: the finetune stage is not in this model's lutboost stages; add finetune to stages = [...] (or to --stages)`);
+        `${key} has no effect: the finetune stage is not in this model's lutboost stages; add finetune to stages = [...] (or to --stages)`);
     }
   });
 

@@ -115,20 +115,18 @@ function makePlan(ctx: CommandContext): Plan {
 }
 
 /**
- * Labels of the calibration samples for fine-tuning: the calibration labels file if one is named, else the labels
- * file when the calibration samples come from the evaluation file (it labels both), else none.
+ * Labels of the calibration samples for fine-tuning, with the file they came from: the calibration labels file if
+ * one is named, else the labels file when the calibration samples come from the evaluation file (it labels both).
  */
-function readCalibrationLabels(plan: Plan, count: number, evaluationLabels: Int32Array | undefined): Int32Array | undefined {
-  let file = plan.calibrationLabels;
-  if (!file) {
-    const sameFile = !plan.evaluation || path.resolve(plan.evaluation) === path.resolve(plan.calibration);
-    if (!plan.labels || !sameFile) return undefined;
-    if (!plan.evaluation) return evaluationLabels;
-    file = plan.labels;
-  }
+function readCalibrationLabels(plan: Plan, count: number, evaluationLabels: Int32Array | undefined): { file: string; labels: Int32Array } | undefined {
+  if (!plan.calibrationLabels && plan.evaluation && path.resolve(plan.evaluation) !== path.resolve(plan.calibration)) return undefined;
+  const file = plan.calibrationLabels ?? plan.labels;
+  if (!file) return undefined;
+  // Without an evaluation file the evaluation samples are the calibration samples, and their labels are read already.
+  if (!plan.calibrationLabels && !plan.evaluation) return evaluationLabels && { file, labels: evaluationLabels };
   const labels = readLabels(file, plan.calibrationRange);
   if (labels.length !== count) throw new UserError(`${file}: ${labels.length} labels for ${count} calibration samples; the calibration labels need the same rows as the calibration data (and its range)`);
-  return labels;
+  return { file, labels };
 }
 
 /** Output file stem: the model name with anything that is not a safe file-name character replaced. */
@@ -192,9 +190,10 @@ export const convertCommand: CliCommand = {
       let calibrationLabels: Int32Array | undefined;
       if (plan.lutboost.stages.includes('finetune')) {
         await import('../../train/register');
-        calibrationLabels = readCalibrationLabels(plan, calibration.count, labels);
-        ctx.events.log(calibrationLabels
-          ? `fine-tuning learns from the labels in ${path.basename(plan.calibrationLabels ?? plan.labels!)} as well as from the original model`
+        const labelled = readCalibrationLabels(plan, calibration.count, labels);
+        calibrationLabels = labelled?.labels;
+        ctx.events.log(labelled
+          ? `fine-tuning learns from the labels in ${path.basename(labelled.file)} as well as from the original model`
           : `fine-tuning distils from the original model alone: the calibration samples have no labels${plan.labels ? ` (${path.basename(plan.labels)} labels the evaluation file; give calibration_labels = "..." or --calibration-labels to learn from labels too)` : ''}`, 'info');
       }
       const conversion: ConvertInput = {
